@@ -149,7 +149,9 @@ public final class Backends {
         if (s.equals("auto")) {
             List<Candidate> all = candidates();
             if (all.isEmpty()) {
-                throw new BackendUnavailableException("auto", "no backend is available: " + reasons());
+                String why = reasons();
+                throw new BackendUnavailableException("auto", "no backend is available: "
+                        + (why.isEmpty() ? "no backend module (kiln-cpu, kiln-opencl, kiln-cuda) is on the class path" : why));
             }
             Candidate best = all.get(0);
             logChoiceOnce(best);
