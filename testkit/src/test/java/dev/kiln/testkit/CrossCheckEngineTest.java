@@ -30,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link CrossCheckEngine} lets a correct float32-like engine through a whole training step and
  * stops a faulty one at the first wrong op with a {@link KilnException} that names it.
  */
+@SuppressWarnings("try") // tensor scopes are opened only for what their close() does
 class CrossCheckEngineTest {
 
     /** Plays a float32 backend: every output is rounded to float and odd elements are an ulp off. */
