@@ -46,9 +46,14 @@ public final class PyTorchCases {
 
     // ================================================================ values
 
-    /** A dense double array, row-major, with its shape (rank 1 or 2 here; rank 0 is a scalar). */
+    /**
+     * A dense double array, row-major, with its shape (rank 1 or 2 here; rank 0 is a scalar).
+     * Immutable, since the cases are shared: the accessors return copies.
+     */
     public record NdArray(double[] data, int[] shape) {
         public NdArray {
+            data = data.clone();
+            shape = shape.clone();
             long n = 1;
             for (int d : shape) {
                 n *= d;
@@ -59,9 +64,26 @@ public final class PyTorchCases {
             }
         }
 
+        /** A copy of the values. */
+        @Override
+        public double[] data() {
+            return data.clone();
+        }
+
+        /** A copy of the dimensions. */
+        @Override
+        public int[] shape() {
+            return shape.clone();
+        }
+
         /** The number of values. */
         public int size() {
             return data.length;
+        }
+
+        /** The value at flat index i. */
+        public double get(int i) {
+            return data[i];
         }
 
         /** The first dimension of a rank-2 array, 1 for rank 1 (as {@link Shape#rows()}). */
@@ -79,7 +101,7 @@ public final class PyTorchCases {
             return data[r * cols() + c];
         }
 
-        /** A copy of the values, for ops that write in place. */
+        /** A copy of the values (the same as {@link #data()}), for ops that write in place. */
         public double[] copy() {
             return data.clone();
         }
@@ -133,15 +155,15 @@ public final class PyTorchCases {
         }
 
         public int m() {
-            return c.shape()[0];
+            return c.rows();
         }
 
         public int n() {
-            return c.shape()[1];
+            return c.cols();
         }
 
         public int k() {
-            return transA ? a.shape()[0] : a.shape()[1];
+            return transA ? a.rows() : a.cols();
         }
 
         @Override
@@ -162,15 +184,15 @@ public final class PyTorchCases {
         }
 
         public int batch() {
-            return x.shape()[0];
+            return x.rows();
         }
 
         public int in() {
-            return x.shape()[1];
+            return x.cols();
         }
 
         public int out() {
-            return w.shape()[0];
+            return w.rows();
         }
 
         @Override
@@ -204,6 +226,16 @@ public final class PyTorchCases {
     public record LossCase(String name, String function, LossKind kind, NdArray input, NdArray target, int[] labels,
                            Reduction reduction, double labelSmoothing, double loss, NdArray dinput)
             implements Case {
+        public LossCase {
+            labels = labels == null ? null : labels.clone();
+        }
+
+        /** A copy of the class labels (cross-entropy), or null. */
+        @Override
+        public int[] labels() {
+            return labels == null ? null : labels.clone();
+        }
+
         @Override
         public String op() {
             return "loss";
@@ -321,6 +353,23 @@ public final class PyTorchCases {
      */
     public record ScheduleCase(String name, Scheduler scheduler, double baseLr, double[] lrs, int stepSize,
                                int[] milestones, double gamma, int tMax) implements Case {
+        public ScheduleCase {
+            lrs = lrs.clone();
+            milestones = milestones.clone();
+        }
+
+        /** A copy of the learning rates at epochs 0..n-1. */
+        @Override
+        public double[] lrs() {
+            return lrs.clone();
+        }
+
+        /** A copy of the milestones (MULTI_STEP_LR), else empty. */
+        @Override
+        public int[] milestones() {
+            return milestones.clone();
+        }
+
         @Override
         public String op() {
             return "schedule";
@@ -473,7 +522,12 @@ public final class PyTorchCases {
             throw new IllegalArgumentException(name + ": " + grads.size() + " gradients but " + after.size()
                     + " results");
         }
-        return new OptimizerCase(name, o, Collections.unmodifiableMap(asMap(c.get("hyper"), name + ".hyper")),
+        Map<String, Object> hyper = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : asMap(c.get("hyper"), name + ".hyper").entrySet()) {
+            // Lists (betas) are copied unmodifiable too: the cases are shared by every test.
+            hyper.put(e.getKey(), e.getValue() instanceof List<?> l ? List.copyOf(l) : e.getValue());
+        }
+        return new OptimizerCase(name, o, Collections.unmodifiableMap(hyper),
                 arr(c, "params"), List.copyOf(grads), List.copyOf(after));
     }
 
