@@ -225,8 +225,24 @@ public final class Backends {
     }
 
     private static ComputeEngine wrapCrossCheck(ComputeEngine engine, String against) {
-        // TODO(helper-A): wire dev.kiln.core.crosscheck.CrossCheckEngine and ReferenceEngine here.
-        throw new UnsupportedOperationException("-Dkiln.crosscheck is not implemented yet");
+        // "reference" is the float64 oracle, which is not a registered provider; anything else is
+        // a backend spec like "cpu" or "opencl:1", opened the usual way.
+        try {
+            ComputeEngine checker;
+            if (against.equalsIgnoreCase("reference")) {
+                checker = new dev.kiln.core.reference.ReferenceEngine();
+            } else {
+                Candidate c = resolve(against);
+                checker = c.provider().open(c.device());
+            }
+            LOG.log(Level.INFO, "Kiln cross-check: every op of " + engine.device().spec() + " is checked against "
+                    + checker.device().spec() + " (" + checker.device().name() + ")");
+            return new dev.kiln.core.crosscheck.CrossCheckEngine(engine, checker);
+        } catch (RuntimeException e) {
+            // The primary is already open; do not leak it when the checker cannot be had.
+            engine.close();
+            throw e;
+        }
     }
 
     /** Forgets the cached probes (for tests that change the environment). */
