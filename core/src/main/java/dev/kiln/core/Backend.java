@@ -484,8 +484,11 @@ public final class Backend implements AutoCloseable {
                 engine.fill(loss.buffer(), reduction == Reduction.SUM ? 0f : Float.NaN, 1);
                 return;
             }
+            // A rank-1 input is a batch of n scalars, as in PyTorch (batchmean divides by input.size(0) = n).
+            int rows = input.shape().rank() == 1 ? input.size() : input.shape().rows();
+            int cols = input.shape().rank() == 1 ? 1 : input.shape().cols();
             engine.loss(kind, input.buffer(), target.buffer(), loss.buffer(), grad == null ? null : grad.buffer(),
-                    input.shape().rows(), input.shape().cols(), reduction);
+                    rows, cols, reduction);
         } finally {
             lock.unlock();
         }

@@ -64,4 +64,23 @@ class BackendsTest {
                 () -> Backends.open("fake:5"));
         assertTrue(noDevice.getMessage().contains("no device 5"), noDevice.getMessage());
     }
+
+    @Test
+    void crossCheckWrapsTheChosenBackendAndCatchesADivergence() {
+        System.setProperty("kiln.crosscheck", "reference");
+        try (Backend b = Backends.open("fake:0")) {
+            assertTrue(b.name().contains("crosscheck(reference)"), b.name());
+            try (TensorScope s = b.scope()) {
+                Tensor a = b.fromArray(new float[] {1, 2, 3, 4}, 2, 2);
+                Tensor c = b.zeros(2, 2);
+                b.gemm(false, false, 1f, a, a, 0f, c); // the fake GEMM is right: passes
+                org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {7, 10, 15, 22}, c.toFloatArray());
+                // The fake engine's "activation" ignores everything but ReLU: sigmoid diverges.
+                KilnException e = assertThrows(KilnException.class, () -> b.activation(Activation.SIGMOID, a, c));
+                assertTrue(e.getMessage().contains("activation"), e.getMessage());
+            }
+        } finally {
+            System.clearProperty("kiln.crosscheck");
+        }
+    }
 }
