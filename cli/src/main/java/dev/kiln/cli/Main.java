@@ -12,7 +12,7 @@ public final class Main {
 
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
-        for (Command c : List.<Command>of(new InfoCommand(), new VerifyCommand())) {
+        for (Command c : List.<Command>of(new InfoCommand(), new VerifyCommand(), new BenchCommand())) {
             m.put(c.name(), c);
         }
         return m;

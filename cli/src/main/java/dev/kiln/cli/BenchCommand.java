@@ -1,0 +1,111 @@
+package dev.kiln.cli;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code kiln bench}: a short default JMH selection (GEMM against OpenBLAS, a few ops, the training
+ * step) in a child JVM, then the Markdown + HTML report. The full suites run with
+ * {@code java -jar benchmarks/target/benchmarks.jar}.
+ */
+final class BenchCommand implements Command {
+
+    @Override
+    public String name() {
+        return "bench";
+    }
+
+    @Override
+    public String summary() {
+        return "run a short benchmark selection and write a report with charts";
+    }
+
+    @Override
+    public String usage() {
+        return """
+                Usage: kiln bench [--out DIR] [--jar BENCHMARKS_JAR] [--full]
+
+                Runs a short JMH selection (square GEMM 256-1024 on every available backend and on
+                the OpenBLAS anchor with 1 and 2 threads, ReLU/Adam/softmax-cross-entropy at 1M
+                elements, memory bandwidth, the MLP training step) in about two minutes, then writes
+                DIR/results.json, DIR/report.md and DIR/report.html. Backends that are unavailable
+                are skipped with their reason.
+
+                  --out DIR   where to write (default benchmarks/target/report)
+                  --jar FILE  the benchmarks jar (default: benchmarks/target/benchmarks.jar next to
+                              this build, or $KILN_BENCHMARKS_JAR); build it with ./mvnw -q -DskipTests package
+                  --full      the full suites with JMH's default settings (tens of minutes)""";
+    }
+
+    @Override
+    public int run(List<String> args, Console console) throws IOException, InterruptedException {
+        Args a = Args.parse(args, Set.of("out", "jar"), Set.of("full")).noPositional();
+        Path jar = a.has("jar") ? Path.of(a.get("jar", "")) : defaultJar();
+        if (jar == null || !Files.isReadable(jar)) {
+            throw new UsageException("benchmarks jar not found" + (jar == null ? "" : " at " + jar)
+                    + "; build it with ./mvnw -q -DskipTests package, or pass --jar FILE", 1);
+        }
+        Path out = Path.of(a.get("out", defaultOut(jar).toString()));
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new UsageException("cannot create output folder " + out + ": " + e.getMessage(), 1);
+        }
+        if (!Files.isWritable(out)) {
+            throw new UsageException("output folder " + out + " is not writable", 1);
+        }
+        Path results = out.resolve("results.json");
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(java, "-jar", jar.toString()));
+        if (!a.has("full")) {
+            cmd.addAll(List.of("-f", "1", "-wi", "2", "-w", "300ms", "-i", "3", "-r", "400ms",
+                    "-p", "size=256,512,1024", "-p", "elements=1048576",
+                    "-p", "batch=64", "-p", "optimizer=adam,sgd",
+                    "\\.(GemmBenchmark|MemoryBandwidthBenchmark|TrainStepBenchmark)\\.|\\.OpBenchmark\\.(relu|adam|softmaxCrossEntropy)$"));
+        }
+        cmd.addAll(List.of("-foe", "false", "-rf", "json", "-rff", results.toString()));
+        console.err().println("running: " + String.join(" ", cmd));
+        Process p = new ProcessBuilder(cmd).inheritIO().start();
+        int rc = p.waitFor();
+        if (!Files.isRegularFile(results)) {
+            console.err().println("kiln bench: JMH exited with " + rc + " and wrote no results");
+            return 1;
+        }
+        Process r = new ProcessBuilder(java, "-cp", jar.toString(), "dev.kiln.bench.Report", results.toString(),
+                out.toString()).inheritIO().start();
+        int rrc = r.waitFor();
+        if (rrc != 0) {
+            console.err().println("kiln bench: the report generator failed with " + rrc);
+            return 1;
+        }
+        console.out().println("report: " + out.resolve("report.md") + " and " + out.resolve("report.html"));
+        return 0;
+    }
+
+    /** benchmarks/target/benchmarks.jar beside this build's cli/target/kiln.jar, or $KILN_BENCHMARKS_JAR. */
+    static Path defaultJar() {
+        String env = System.getenv("KILN_BENCHMARKS_JAR");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        try {
+            File self = new File(BenchCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            // cli/target/kiln.jar -> <root>/benchmarks/target/benchmarks.jar
+            Path root = self.toPath().toAbsolutePath().getParent().getParent().getParent();
+            return root.resolve("benchmarks").resolve("target").resolve("benchmarks.jar");
+        } catch (URISyntaxException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static Path defaultOut(Path jar) {
+        Path dir = jar.toAbsolutePath().getParent();
+        return dir == null ? Path.of("kiln-bench-report") : dir.resolve("report");
+    }
+}
