@@ -43,6 +43,18 @@ final class ErrorTally {
         compare(output, got, want, cols, Tolerance::elementwise, Tolerance.ELEMENTWISE);
     }
 
+    /** Accumulated-state tolerance: the elementwise bound with its atol scaled by the tensor's largest |r|. */
+    void accumulated(String output, float[] got, float[] want, int cols) {
+        double scale = 0;
+        for (float r : want) {
+            if (Float.isFinite(r)) {
+                scale = Math.max(scale, Math.abs(r));
+            }
+        }
+        double s = scale;
+        compare(output, got, want, cols, r -> Tolerance.accumulated(r, s), Tolerance.ACCUMULATED);
+    }
+
     /** Reduction tolerance for a one-element output. */
     void reduction(String output, float[] got, float[] want) {
         compare(output, got, want, 1, Tolerance::reduction, Tolerance.REDUCTION);

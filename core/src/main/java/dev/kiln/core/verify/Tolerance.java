@@ -8,7 +8,14 @@ package dev.kiln.core.verify;
  * <ul>
  *   <li>{@link #elementwise}: {@code |x - r| <= 1e-6 + 1e-5 |r|} per element, for ops whose
  *       every output element comes from a handful of float operations (activations and their
- *       gradients, bias add, loss gradients, optimizer updates, scale, axpy, copy).
+ *       gradients, bias add, loss gradients, scale, axpy, copy).
+ *   <li>{@link #accumulated}: {@code |x - r| <= 1e-6 max(1, max|r|) + 1e-5 |r|}, the
+ *       elementwise bound with its absolute part scaled by the largest magnitude in the tensor, for
+ *       optimizer parameters and state after several steps. A momentum buffer sums terms across
+ *       steps (RMSprop's {@code g / avg} terms are about 10 early on); where they cancel, an element
+ *       is small but its float32 error is that of the terms, so its error is bounded by the
+ *       tensor's scale rather than by its own value. Equal to {@link #elementwise} for tensors
+ *       whose values stay within [-1, 1].
  *   <li>{@link #gemm}: per element of C, {@code |c - r| <= c0 (K + 2) eps (|alpha| (|A||B|)_ij +
  *       |beta| |C_ij|) + 1e-9}, with {@code eps = 2^-24} (float32's unit round-off) and
  *       {@code c0 = 2}. This is the classical bound on a K-term dot product in floating point
@@ -51,6 +58,8 @@ public final class Tolerance {
 
     /** How the elementwise bound reads in reports. */
     public static final String ELEMENTWISE = "|x-r| <= 1e-6 + 1e-5|r|";
+    /** How the accumulated-state bound reads in reports. */
+    public static final String ACCUMULATED = "|x-r| <= 1e-6 max(1, max|r|) + 1e-5|r|";
     /** How the GEMM bound reads in reports. */
     public static final String GEMM = "|x-r| <= 2(K+2)eps(|a||A||B| + |b||C|) + 1e-9";
     /** How the column-sum bound reads in reports. */
@@ -66,6 +75,14 @@ public final class Tolerance {
     /** The allowed error of an elementwise result whose reference value is {@code ref}. */
     public static double elementwise(double ref) {
         return ELEMENTWISE_ATOL + ELEMENTWISE_RTOL * Math.abs(ref);
+    }
+
+    /**
+     * The allowed error of an element of accumulated optimizer state whose reference value is
+     * {@code ref}, in a tensor whose largest reference magnitude is {@code scale}.
+     */
+    public static double accumulated(double ref, double scale) {
+        return ELEMENTWISE_ATOL * Math.max(1, scale) + ELEMENTWISE_RTOL * Math.abs(ref);
     }
 
     /**
