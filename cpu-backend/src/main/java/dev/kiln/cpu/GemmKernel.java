@@ -1,0 +1,39 @@
+package dev.kiln.cpu;
+
+/**
+ * A GEMM micro-kernel: one MR x NR tile of C from a packed A micro-panel and a packed B
+ * micro-panel.
+ *
+ * <p>Packed layouts: the A micro-panel holds {@code kc} groups of {@code mr()} values (column p of
+ * the panel's rows, zero-padded), the B micro-panel {@code kc} groups of {@code nr()} values
+ * (row p of the panel's columns, zero-padded). Every kernel computes, for each element,
+ * {@code acc = fma(a_p, b_p, acc)} for p ascending from 0, then applies {@link #update}: so all
+ * kernels give bit-identical results, whatever their tile shape or SIMD width.
+ */
+interface GemmKernel {
+
+    /** Rows per tile. */
+    int mr();
+
+    /** Columns per tile. */
+    int nr();
+
+    /** A short description for logs and {@code kiln info}. */
+    String describe();
+
+    /**
+     * Computes the tile and merges it into C at {@code c[cOff..]} (row stride {@code ldc}); only
+     * {@code rows x cols} of the tile are written. {@code first} says whether this is the first
+     * K block (then C is scaled by beta, and not read when beta is 0).
+     */
+    void tile(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int cOff, int ldc, int rows, int cols,
+              float alpha, float beta, boolean first);
+
+    /** The merge of one accumulated value into C; the SIMD kernels do exactly this per lane. */
+    static float update(float acc, float old, float alpha, float beta, boolean first) {
+        if (!first) {
+            return Math.fma(acc, alpha, old);
+        }
+        return beta == 0f ? acc * alpha : Math.fma(old, beta, acc * alpha);
+    }
+}

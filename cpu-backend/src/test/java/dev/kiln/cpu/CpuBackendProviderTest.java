@@ -1,0 +1,95 @@
+package dev.kiln.cpu;
+
+import dev.kiln.core.Backend;
+import dev.kiln.core.Backends;
+import dev.kiln.core.Tensor;
+import dev.kiln.core.spi.BackendProvider;
+import dev.kiln.core.spi.DeviceType;
+import dev.kiln.core.spi.ProbeResult;
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The provider's probe, its ServiceLoader registration, and the plain-loop fallback. */
+class CpuBackendProviderTest {
+
+    @Test
+    void probeShowsOneCpuDeviceWithSimdOn() {
+        ProbeResult r = new CpuBackendProvider().probe();
+        assertTrue(r.isAvailable());
+        assertEquals(1, r.devices().size());
+        var d = r.devices().get(0);
+        assertEquals("cpu", d.backend());
+        assertEquals(0, d.index());
+        assertEquals(DeviceType.CPU, d.type());
+        assertTrue(d.memoryBytes() > 0);
+        assertFalse(d.name().isBlank());
+        assertEquals(Integer.toString(Runtime.getRuntime().availableProcessors()), r.details().get("threads"));
+        // surefire starts the JVM with --add-modules jdk.incubator.vector
+        assertTrue(r.details().get("simd").startsWith("on (jdk.incubator.vector, "), r.details().get("simd"));
+        assertEquals(100, new CpuBackendProvider().priority(d));
+    }
+
+    @Test
+    void registeredForServiceLoader() {
+        boolean found = false;
+        for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) {
+            found |= p instanceof CpuBackendProvider;
+        }
+        assertTrue(found);
+    }
+
+    @Test
+    void worksThroughTheFrontDoor() {
+        try (Backend b = Backends.open("cpu");
+             Tensor a = b.fromArray(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
+             Tensor c = b.fromArray(new float[] {1, 0, 0, 1, 1, 1}, 3, 2);
+             Tensor p = b.matmul(a, c)) {
+            assertArrayEquals(new float[] {4, 5, 10, 11}, p.toFloatArray());
+        }
+    }
+
+    @Test
+    void simdCanBeSwitchedOffByProperty() {
+        String old = System.getProperty("kiln.cpu.simd");
+        System.setProperty("kiln.cpu.simd", "false");
+        try {
+            CpuBackendProvider provider = new CpuBackendProvider();
+            ProbeResult r = provider.probe();
+            assertTrue(r.details().get("simd").startsWith("off"), r.details().get("simd"));
+            try (CpuEngine e = (CpuEngine) provider.open(r.devices().get(0))) {
+                assertFalse(e.simd());
+                assertTrue(e.gemmKernel().startsWith("scalar"), e.gemmKernel());
+                GemmTest.check(e, true, false, 70, 50, 300, 1f, 0f, 42);
+            }
+        } finally {
+            if (old == null) {
+                System.clearProperty("kiln.cpu.simd");
+            } else {
+                System.setProperty("kiln.cpu.simd", old);
+            }
+        }
+    }
+
+    /** A JVM without --add-modules jdk.incubator.vector: the backend must load and compute with plain loops. */
+    @Test
+    void worksOnAJvmWithoutTheVectorModule() throws Exception {
+        String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+        Process proc = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
+                NoVectorMain.class.getName())).redirectErrorStream(true).start();
+        assertTrue(proc.waitFor(120, TimeUnit.SECONDS), "child JVM timed out");
+        String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, proc.exitValue(), out);
+        assertTrue(out.contains("simd=off (start the JVM with --add-modules jdk.incubator.vector)"), out);
+        assertTrue(out.contains("result=[4.0, 5.0, 10.0, 11.0]"), out);
+    }
+}

@@ -1,0 +1,163 @@
+package dev.kiln.cpu;
+
+import dev.kiln.core.spi.DeviceBuffer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static dev.kiln.cpu.TestSupport.buf;
+import static dev.kiln.cpu.TestSupport.get;
+import static dev.kiln.cpu.TestSupport.random;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** GEMM against a double-precision triple loop, with an error bound of the K eps |A||B| kind. */
+class GemmTest {
+    private static final double EPS = Math.ulp(1.0f) / 2; // 2^-24, float's unit roundoff
+    private static CpuEngine simd;
+    private static CpuEngine scalar;
+
+    @BeforeAll
+    static void open() {
+        simd = TestSupport.engine(2, true);
+        scalar = TestSupport.engine(2, false);
+    }
+
+    @AfterAll
+    static void close() {
+        simd.close();
+        scalar.close();
+    }
+
+    static Stream<Arguments> shapes() {
+        int[][] mnk = {{1, 1, 1}, {33, 17, 65}, {64, 128, 784}, {784, 128, 64}, {64, 64, 128}, {1024, 1024, 1024},
+                {5, 300, 2}, {129, 3, 700}, {1, 257, 513}, {200, 1, 390}};
+        List<Arguments> out = new ArrayList<>();
+        for (int[] s : mnk) {
+            for (int t = 0; t < 4; t++) {
+                out.add(Arguments.of(s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0));
+            }
+        }
+        return out.stream();
+    }
+
+    /** Checks C = alpha op(A) op(B) + beta C0 element by element against the bound. */
+    static void check(CpuEngine e, boolean ta, boolean tb, int m, int n, int k, float alpha, float beta, long seed) {
+        float[] a = random(seed, Math.max(1, m * k), -1f, 1f);
+        float[] b = random(seed + 1, Math.max(1, k * n), -1f, 1f);
+        float[] c0 = random(seed + 2, m * n, -1f, 1f);
+        DeviceBuffer ab = buf(e, a);
+        DeviceBuffer bb = buf(e, b);
+        DeviceBuffer cb = buf(e, c0);
+        e.gemm(ta, tb, m, n, k, alpha, ab, bb, beta, cb);
+        float[] c = get(e, cb, m * n);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                double abs = 0;
+                for (int p = 0; p < k; p++) {
+                    double x = ta ? a[p * m + i] : a[i * k + p];
+                    double y = tb ? b[j * k + p] : b[p * n + j];
+                    s += x * y;
+                    abs += Math.abs(x * y);
+                }
+                double want = alpha * s + beta * c0[i * n + j];
+                double bound = 2 * (k + 2) * EPS * (Math.abs(alpha) * abs + Math.abs(beta * c0[i * n + j]));
+                double got = c[i * n + j];
+                if (!(Math.abs(got - want) <= bound)) {
+                    throw new AssertionError("gemm " + (ta ? "T" : "N") + (tb ? "T" : "N") + " " + m + "x" + n + "x"
+                            + k + " at (" + i + "," + j + "): want " + want + " got " + got + " bound " + bound);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}x{1}x{2} transA={3} transB={4}")
+    @MethodSource("shapes")
+    void matchesDoubleLoops(int m, int n, int k, boolean ta, boolean tb) {
+        check(simd, ta, tb, m, n, k, 1f, 0f, 11L * m + n + k);
+        if ((long) m * n * k < 1_000_000) {
+            check(scalar, ta, tb, m, n, k, 1f, 0f, 11L * m + n + k);
+        }
+    }
+
+    @Test
+    void alphaAndBeta() {
+        for (CpuEngine e : new CpuEngine[] {simd, scalar}) {
+            check(e, false, false, 37, 45, 53, 0.5f, 0f, 1);
+            check(e, true, false, 37, 45, 53, -2f, 1f, 2);
+            check(e, false, true, 37, 45, 900, 1f, 0.25f, 3);
+            check(e, true, true, 3, 4, 5, 1.5f, -1f, 4);
+        }
+    }
+
+    @Test
+    void betaZeroDoesNotReadC() {
+        for (int[] s : new int[][] {{2, 3, 4}, {70, 90, 800}}) {
+            int m = s[0];
+            int n = s[1];
+            int k = s[2];
+            float[] c0 = new float[m * n];
+            java.util.Arrays.fill(c0, Float.NaN);
+            DeviceBuffer a = buf(simd, random(5, m * k, -1, 1));
+            DeviceBuffer b = buf(simd, random(6, k * n, -1, 1));
+            DeviceBuffer c = buf(simd, c0);
+            simd.gemm(false, false, m, n, k, 1f, a, b, 0f, c);
+            for (float v : get(simd, c, m * n)) {
+                assertFalse(Float.isNaN(v), "NaN from C leaked through beta = 0");
+            }
+        }
+    }
+
+    @Test
+    void kZeroScalesC() {
+        DeviceBuffer a = buf(simd, new float[1]);
+        DeviceBuffer b = buf(simd, new float[1]);
+        DeviceBuffer c = buf(simd, new float[] {1, 2, Float.NaN, 4});
+        simd.gemm(false, false, 2, 2, 0, 1f, a, b, 0.5f, c);
+        float[] r = get(simd, c, 4);
+        assertEquals(0.5f, r[0]);
+        assertEquals(1f, r[1]);
+        assertTrue(Float.isNaN(r[2]));
+        simd.gemm(false, false, 2, 2, 0, 1f, a, b, 0f, c);
+        assertArrayEquals(new float[4], get(simd, c, 4));
+    }
+
+    @Test
+    void simdAndScalarKernelsAreBitIdentical() {
+        assertTrue(simd.simd(), "the tests run with jdk.incubator.vector, so SIMD must be on");
+        assertFalse(scalar.simd());
+        int[][] shapes = {{64, 128, 784}, {33, 17, 65}, {100, 70, 1000}, {7, 9, 11}};
+        for (int[] s : shapes) {
+            for (int t = 0; t < 4; t++) {
+                boolean ta = (t & 1) != 0;
+                boolean tb = (t & 2) != 0;
+                int m = s[0];
+                int n = s[1];
+                int k = s[2];
+                float[] a = random(t, m * k, -1, 1);
+                float[] b = random(t + 9, k * n, -1, 1);
+                float[] c0 = random(t + 17, m * n, -1, 1);
+                float[] r1 = run(simd, ta, tb, m, n, k, 0.75f, a, b, 0.5f, c0);
+                float[] r2 = run(scalar, ta, tb, m, n, k, 0.75f, a, b, 0.5f, c0);
+                assertArrayEquals(r1, r2, "SIMD vs scalar " + m + "x" + n + "x" + k + " " + t);
+            }
+        }
+    }
+
+    static float[] run(CpuEngine e, boolean ta, boolean tb, int m, int n, int k, float alpha, float[] a, float[] b,
+                       float beta, float[] c0) {
+        DeviceBuffer cb = buf(e, c0);
+        e.gemm(ta, tb, m, n, k, alpha, buf(e, a), buf(e, b), beta, cb);
+        return get(e, cb, m * n);
+    }
+}
