@@ -1,9 +1,11 @@
 package dev.kiln.cpu;
 
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
 /**
  * Single-precision GEMM, {@code C = alpha op(A) op(B) + beta C}, row-major, BLIS-style.
  *
- * <p>op(A) and op(B) are packed once into micro-panels (transposition is absorbed by the
+ * <p>op(A) and op(B) are packed into micro-panels on demand (transposition is absorbed by the
  * packing), K is cut into equal blocks of at most {@link #KC_MAX}, and C is cut into blocks that
  * the worker threads compute independently with the micro-kernel. Each C element is reduced over
  * K in the same order whatever the blocking of M and N and the number of threads: the K blocking
@@ -85,41 +87,19 @@ final class Gemm {
 
     private void packed(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, float[] b,
                         float beta, float[] c, WorkerPool workers) {
-        final int mr = kernel.mr();
-        final int nr = kernel.nr();
-        final int mPanels = (m + mr - 1) / mr;
-        final int nPanels = (n + nr - 1) / nr;
-        final int kBlocks = (k + KC_MAX - 1) / KC_MAX;
-        final int kc = (k + kBlocks - 1) / kBlocks;
-        final int mPad = mPanels * mr;
-        final int nPad = nPanels * nr;
-        if (packA.length < mPad * k) {
-            packA = new float[mPad * k];
+        int mr = kernel.mr();
+        int nr = kernel.nr();
+        int mPanels = ceilDiv(m, mr);
+        int nPanels = ceilDiv(n, nr);
+        int kBlocks = ceilDiv(k, KC_MAX);
+        int kc = ceilDiv(k, kBlocks);
+        if (packA.length < mPanels * mr * k) {
+            packA = new float[mPanels * mr * k];
         }
-        if (packB.length < nPad * k) {
-            packB = new float[nPad * k];
+        if (packB.length < nPanels * nr * k) {
+            packB = new float[nPanels * nr * k];
         }
-        final float[] pa = packA;
-        final float[] pb = packB;
-
-        // Phase 1: pack every A and B micro-panel (all K blocks of a panel in one task).
-        int packTasks = mPanels + nPanels;
-        java.util.function.IntConsumer pack = t -> {
-            if (t < mPanels) {
-                packAPanel(transA, a, m, k, t * mr, mr, kc, pa, mPad);
-            } else {
-                packBPanel(transB, b, n, k, (t - mPanels) * nr, nr, kc, pb, nPad);
-            }
-        };
-        if (workers == null) {
-            for (int t = 0; t < packTasks; t++) {
-                pack.accept(t);
-            }
-        } else {
-            workers.run(packTasks, pack);
-        }
-
-        // Phase 2: blocks of C, each reduced over all K blocks in order.
+        // Blocks of C: cache-sized, and small enough that every thread gets several.
         int mcp = Math.max(1, MC / mr);
         int ncp = Math.max(1, NC / nr);
         if (workers != null) {
@@ -132,40 +112,137 @@ final class Gemm {
                 }
             }
         }
-        final int mBlockPanels = mcp;
-        final int nBlockPanels = ncp;
-        final int mBlocks = ceilDiv(mPanels, mcp);
-        final int nBlocks = ceilDiv(nPanels, ncp);
-        java.util.function.IntConsumer compute = t -> {
+        Job job = new Job(kernel, transA, transB, m, n, k, kc, kBlocks, alpha, a, b, beta, c, packA, packB, mcp, ncp);
+        int tasks = job.mBlocks * job.nBlocks;
+        if (workers == null) {
+            for (int t = 0; t < tasks; t++) {
+                job.compute(t);
+            }
+        } else {
+            workers.run(tasks, job::compute);
+        }
+    }
+
+    /**
+     * One GEMM call's shared state. Panels are packed on demand by whichever task needs them
+     * first (claimed with a CAS, others wait for it), so packing and computing need no barrier
+     * between them.
+     */
+    private static final class Job {
+        private static final int UNPACKED = 0;
+        private static final int PACKING = 1;
+        private static final int READY = 2;
+        private static final int FAILED = 3;
+
+        final GemmKernel kernel;
+        final boolean transA;
+        final boolean transB;
+        final int m;
+        final int n;
+        final int k;
+        final int kc;
+        final int mr;
+        final int nr;
+        final int mPanels;
+        final int nPanels;
+        final float alpha;
+        final float[] a;
+        final float[] b;
+        final float beta;
+        final float[] c;
+        final float[] pa;
+        final float[] pb;
+        final int mBlockPanels;
+        final int nBlockPanels;
+        final int mBlocks;
+        final int nBlocks;
+        /** Per (K block, panel): UNPACKED, PACKING, READY or FAILED. */
+        final AtomicIntegerArray aState;
+        final AtomicIntegerArray bState;
+
+        Job(GemmKernel kernel, boolean transA, boolean transB, int m, int n, int k, int kc, int kBlocks, float alpha,
+            float[] a, float[] b, float beta, float[] c, float[] pa, float[] pb, int mcp, int ncp) {
+            this.kernel = kernel;
+            this.transA = transA;
+            this.transB = transB;
+            this.m = m;
+            this.n = n;
+            this.k = k;
+            this.kc = kc;
+            this.mr = kernel.mr();
+            this.nr = kernel.nr();
+            this.mPanels = ceilDiv(m, mr);
+            this.nPanels = ceilDiv(n, nr);
+            this.alpha = alpha;
+            this.a = a;
+            this.b = b;
+            this.beta = beta;
+            this.c = c;
+            this.pa = pa;
+            this.pb = pb;
+            this.mBlockPanels = mcp;
+            this.nBlockPanels = ncp;
+            this.mBlocks = ceilDiv(mPanels, mcp);
+            this.nBlocks = ceilDiv(nPanels, ncp);
+            this.aState = new AtomicIntegerArray(kBlocks * mPanels);
+            this.bState = new AtomicIntegerArray(kBlocks * nPanels);
+        }
+
+        /** Computes block t of C over all K blocks, in order. */
+        void compute(int t) {
             int bi = t % mBlocks;
             int bj = t / mBlocks;
             int ip0 = bi * mBlockPanels;
             int ip1 = Math.min(mPanels, ip0 + mBlockPanels);
             int jp0 = bj * nBlockPanels;
             int jp1 = Math.min(nPanels, jp0 + nBlockPanels);
-            for (int p0 = 0; p0 < k; p0 += kc) {
+            for (int kb = 0, p0 = 0; p0 < k; kb++, p0 += kc) {
                 int kcb = Math.min(kc, k - p0);
                 boolean first = p0 == 0;
+                ensure(false, kb, jp0, jp1, p0, kcb);
+                ensure(true, kb, ip0, ip1, p0, kcb);
                 for (int ip = ip0; ip < ip1; ip++) {
                     int i0 = ip * mr;
                     int rows = Math.min(mr, m - i0);
-                    int aOff = p0 * mPad + ip * kcb * mr;
+                    int aOff = p0 * mPanels * mr + ip * kcb * mr;
                     for (int jp = jp0; jp < jp1; jp++) {
                         int j0 = jp * nr;
                         int cols = Math.min(nr, n - j0);
-                        int bOff = p0 * nPad + jp * kcb * nr;
+                        int bOff = p0 * nPanels * nr + jp * kcb * nr;
                         kernel.tile(kcb, pa, aOff, pb, bOff, c, i0 * n + j0, n, rows, cols, alpha, beta, first);
                     }
                 }
             }
-        };
-        int tasks = mBlocks * nBlocks;
-        if (workers == null) {
-            for (int t = 0; t < tasks; t++) {
-                compute.accept(t);
+        }
+
+        /** Makes panels [from, to) of K block kb ready: packs the unclaimed ones, then waits for the rest. */
+        private void ensure(boolean isA, int kb, int from, int to, int p0, int kcb) {
+            AtomicIntegerArray st = isA ? aState : bState;
+            int base = kb * (isA ? mPanels : nPanels);
+            for (int q = from; q < to; q++) {
+                if (st.get(base + q) == UNPACKED && st.compareAndSet(base + q, UNPACKED, PACKING)) {
+                    try {
+                        if (isA) {
+                            packAPanel(transA, a, m, k, q, mr, p0, kcb, pa, mPanels * mr);
+                        } else {
+                            packBPanel(transB, b, n, k, q, nr, p0, kcb, pb, nPanels * nr);
+                        }
+                    } catch (RuntimeException | Error e) {
+                        st.set(base + q, FAILED);
+                        throw e;
+                    }
+                    st.set(base + q, READY);
+                }
             }
-        } else {
-            workers.run(tasks, compute);
+            for (int q = from; q < to; q++) {
+                int s;
+                while ((s = st.get(base + q)) != READY) {
+                    if (s == FAILED) {
+                        throw new IllegalStateException("gemm: packing a panel failed in another thread");
+                    }
+                    Thread.onSpinWait();
+                }
+            }
         }
     }
 
@@ -174,74 +251,68 @@ final class Gemm {
     }
 
     /**
-     * Packs rows {@code [i0, i0+mr)} of op(A) (m x k) for every K block: block p0 holds, at
-     * {@code p0 * mPad + panel * kcb * mr}, kcb groups of mr values, zero-padded past row m.
+     * Packs panel {@code panel} (rows [panel*mr, +mr) of op(A), m x k) for the K block starting at
+     * p0: at {@code p0 * mPad + panel * kcb * mr}, kcb groups of mr values, zero-padded past row m.
      */
-    private static void packAPanel(boolean transA, float[] a, int m, int k, int i0, int mr, int kc, float[] dst,
-                                   int mPad) {
+    static void packAPanel(boolean transA, float[] a, int m, int k, int panel, int mr, int p0, int kcb, float[] dst,
+                           int mPad) {
+        int i0 = panel * mr;
         int rows = Math.min(mr, m - i0);
-        int panel = i0 / mr;
-        for (int p0 = 0; p0 < k; p0 += kc) {
-            int kcb = Math.min(kc, k - p0);
-            int off = p0 * mPad + panel * kcb * mr;
-            if (transA) {
-                // A is stored k x m: each step p is a contiguous run of the panel's rows.
-                for (int p = 0; p < kcb; p++) {
-                    int d = off + p * mr;
-                    System.arraycopy(a, (p0 + p) * m + i0, dst, d, rows);
-                    for (int r = rows; r < mr; r++) {
-                        dst[d + r] = 0f;
-                    }
-                }
-            } else {
-                for (int r = 0; r < rows; r++) {
-                    int s = (i0 + r) * k + p0;
-                    int d = off + r;
-                    for (int p = 0; p < kcb; p++) {
-                        dst[d + p * mr] = a[s + p];
-                    }
-                }
+        int off = p0 * mPad + panel * kcb * mr;
+        if (transA) {
+            // A is stored k x m: each step p is a contiguous run of the panel's rows.
+            for (int p = 0; p < kcb; p++) {
+                int d = off + p * mr;
+                System.arraycopy(a, (p0 + p) * m + i0, dst, d, rows);
                 for (int r = rows; r < mr; r++) {
-                    for (int p = 0; p < kcb; p++) {
-                        dst[off + r + p * mr] = 0f;
-                    }
+                    dst[d + r] = 0f;
+                }
+            }
+        } else {
+            for (int r = 0; r < rows; r++) {
+                int s = (i0 + r) * k + p0;
+                int d = off + r;
+                for (int p = 0; p < kcb; p++) {
+                    dst[d + p * mr] = a[s + p];
+                }
+            }
+            for (int r = rows; r < mr; r++) {
+                for (int p = 0; p < kcb; p++) {
+                    dst[off + r + p * mr] = 0f;
                 }
             }
         }
     }
 
     /**
-     * Packs columns {@code [j0, j0+nr)} of op(B) (k x n) for every K block: block p0 holds, at
-     * {@code p0 * nPad + panel * kcb * nr}, kcb groups of nr values, zero-padded past column n.
+     * Packs panel {@code panel} (columns [panel*nr, +nr) of op(B), k x n) for the K block starting
+     * at p0: at {@code p0 * nPad + panel * kcb * nr}, kcb groups of nr values, zero-padded past column n.
      */
-    private static void packBPanel(boolean transB, float[] b, int n, int k, int j0, int nr, int kc, float[] dst,
-                                   int nPad) {
+    static void packBPanel(boolean transB, float[] b, int n, int k, int panel, int nr, int p0, int kcb, float[] dst,
+                           int nPad) {
+        int j0 = panel * nr;
         int cols = Math.min(nr, n - j0);
-        int panel = j0 / nr;
-        for (int p0 = 0; p0 < k; p0 += kc) {
-            int kcb = Math.min(kc, k - p0);
-            int off = p0 * nPad + panel * kcb * nr;
-            if (!transB) {
-                // B is stored k x n: each step p is a contiguous run of the panel's columns.
-                for (int p = 0; p < kcb; p++) {
-                    int d = off + p * nr;
-                    System.arraycopy(b, (p0 + p) * n + j0, dst, d, cols);
-                    for (int j = cols; j < nr; j++) {
-                        dst[d + j] = 0f;
-                    }
-                }
-            } else {
-                for (int j = 0; j < cols; j++) {
-                    int s = (j0 + j) * k + p0;
-                    int d = off + j;
-                    for (int p = 0; p < kcb; p++) {
-                        dst[d + p * nr] = b[s + p];
-                    }
-                }
+        int off = p0 * nPad + panel * kcb * nr;
+        if (!transB) {
+            // B is stored k x n: each step p is a contiguous run of the panel's columns.
+            for (int p = 0; p < kcb; p++) {
+                int d = off + p * nr;
+                System.arraycopy(b, (p0 + p) * n + j0, dst, d, cols);
                 for (int j = cols; j < nr; j++) {
-                    for (int p = 0; p < kcb; p++) {
-                        dst[off + j + p * nr] = 0f;
-                    }
+                    dst[d + j] = 0f;
+                }
+            }
+        } else {
+            for (int j = 0; j < cols; j++) {
+                int s = (j0 + j) * k + p0;
+                int d = off + j;
+                for (int p = 0; p < kcb; p++) {
+                    dst[d + p * nr] = b[s + p];
+                }
+            }
+            for (int j = cols; j < nr; j++) {
+                for (int p = 0; p < kcb; p++) {
+                    dst[off + j + p * nr] = 0f;
                 }
             }
         }
