@@ -132,4 +132,27 @@ class TrainingTest {
             assertEquals(0, b.liveTensors().size());
         }
     }
+
+    @Test
+    void metricsAreBitIdenticalAcrossThreadCounts() {
+        List<List<EpochMetrics>> runs = new ArrayList<>();
+        String before = System.getProperty("kiln.cpu.threads");
+        try {
+            for (String threads : new String[] {"1", "3"}) {
+                System.setProperty("kiln.cpu.threads", threads);
+                try (Backend b = TestBackends.cpu()) {
+                    runs.add(run(b, 11, 2, m -> new Adam(m.parameters(), 1e-3), 0));
+                }
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty("kiln.cpu.threads");
+            } else {
+                System.setProperty("kiln.cpu.threads", before);
+            }
+        }
+        for (int i = 0; i < 2; i++) {
+            assertSameFigures(runs.get(0).get(i), runs.get(1).get(i));
+        }
+    }
 }
