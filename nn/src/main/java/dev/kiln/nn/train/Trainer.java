@@ -35,7 +35,6 @@ public final class Trainer implements AutoCloseable {
     private final Dataset test;
     private final Tensor lossSum;
     private final Tensor correct;
-    private final Tensor evalLoss;
     private final InputBuffers inputs = new InputBuffers();
 
     /**
@@ -53,7 +52,6 @@ public final class Trainer implements AutoCloseable {
         this.test = test;
         this.lossSum = backend.zeros(1);
         this.correct = backend.zeros(DType.I32, Shape.of(1));
-        this.evalLoss = backend.zeros(1);
     }
 
     public Backend backend() {
@@ -181,7 +179,6 @@ public final class Trainer implements AutoCloseable {
     public void close() {
         lossSum.close();
         correct.close();
-        evalLoss.close();
         inputs.close();
     }
 

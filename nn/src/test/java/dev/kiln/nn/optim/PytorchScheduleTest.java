@@ -41,7 +41,7 @@ class PytorchScheduleTest {
                     LrScheduler s = make(name, sgd);
                     for (int epoch = 0; epoch < lrs.size(); epoch++) {
                         double expected = ((Number) lrs.get(epoch)).doubleValue();
-                        assertEquals(expected, sgd.lr(), 1e-15 * expected, name + " epoch " + epoch);
+                        assertEquals(expected, sgd.lr(), 0.0, name + " epoch " + epoch + " (bit-exact double)");
                         assertEquals(sgd.lr(), s.lr());
                         s.step();
                     }
