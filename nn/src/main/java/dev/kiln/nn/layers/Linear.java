@@ -24,13 +24,10 @@ public final class Linear implements Module {
 
     /** A layer with PyTorch's default initialisation drawn from {@code rng}. */
     public Linear(Backend backend, int in, int out, Rng rng) {
-        this(backend, in, out, initialWeights(in, out, rng), null);
+        this(backend, in, out, initialWeights(in, out, rng));
     }
 
-    private Linear(Backend backend, int in, int out, float[][] init, Object unused) {
-        if (in <= 0 || out <= 0) {
-            throw new IllegalArgumentException("Linear needs positive sizes, got in=" + in + " out=" + out);
-        }
+    private Linear(Backend backend, int in, int out, float[][] init) {
         this.in = in;
         this.out = out;
         Tensor w = backend.fromArray(init[0], out, in);
@@ -47,14 +44,23 @@ public final class Linear implements Module {
 
     /** A layer with the given weights [out * in, row-major] and biases [out]. */
     public static Linear of(Backend backend, int in, int out, float[] weights, float[] biases) {
+        checkSizes(in, out);
         if (weights.length != in * out || biases.length != out) {
             throw new IllegalArgumentException("Linear(" + in + " -> " + out + ") needs " + (in * out)
                     + " weights and " + out + " biases, got " + weights.length + " and " + biases.length);
         }
-        return new Linear(backend, in, out, new float[][] {weights.clone(), biases.clone()}, null);
+        return new Linear(backend, in, out, new float[][] {weights.clone(), biases.clone()});
+    }
+
+    private static void checkSizes(int in, int out) {
+        if (in <= 0 || out <= 0 || (long) in * out > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("Linear needs positive sizes whose product fits an int, got in=" + in
+                    + " out=" + out);
+        }
     }
 
     private static float[][] initialWeights(int in, int out, Rng rng) {
+        checkSizes(in, out);
         float bound = (float) (1.0 / Math.sqrt(in));
         float[] w = new float[in * out];
         float[] b = new float[out];
