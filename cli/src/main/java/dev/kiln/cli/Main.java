@@ -12,7 +12,8 @@ public final class Main {
 
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
-        for (Command c : List.<Command>of(new InfoCommand(), new VerifyCommand(), new BenchCommand())) {
+        for (Command c : List.<Command>of(new TrainCommand(), new EvaluateCommand(), new InfoCommand(),
+                new VerifyCommand(), new BenchCommand())) {
             m.put(c.name(), c);
         }
         return m;

@@ -1,0 +1,91 @@
+package dev.kiln.nn.data;
+
+/**
+ * A labelled image set held on the host as bytes (one unsigned byte per pixel, row-major, image
+ * after image) with int class labels, validated: labels lie in {@code [0, classes)} and there is
+ * one label per image. Pixels become float32 {@code b / 255} in [0, 1] when batched, as
+ * torchvision's {@code ToTensor} does.
+ */
+public final class Dataset {
+    private final String name;
+    private final int size;
+    private final int rows;
+    private final int cols;
+    private final int classes;
+    private final byte[] pixels;
+    private final int[] labels;
+
+    /**
+     * Pairs images and labels. {@code labelSource} names the labels in errors.
+     *
+     * @throws IdxFormatException when the counts differ or a label is outside {@code [0, classes)}
+     */
+    public Dataset(String name, IdxReader.Images images, int[] labels, int classes, String labelSource)
+            throws IdxFormatException {
+        if (images.count() != labels.length) {
+            throw new IdxFormatException(name + ": " + images.count() + " images but " + labels.length + " labels in "
+                    + labelSource);
+        }
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] < 0 || labels[i] >= classes) {
+                throw new IdxFormatException(labelSource + ": label " + labels[i] + " at index " + i
+                        + " is out of range [0, " + classes + ")");
+            }
+        }
+        if (images.pixels().length != (long) images.count() * images.rows() * images.cols()) {
+            throw new IllegalArgumentException("pixel array does not match the image dimensions");
+        }
+        this.name = name;
+        this.size = images.count();
+        this.rows = images.rows();
+        this.cols = images.cols();
+        this.classes = classes;
+        this.pixels = images.pixels();
+        this.labels = labels;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Number of examples. */
+    public int size() {
+        return size;
+    }
+
+    /** Pixels per image (rows x cols), the network's input width. */
+    public int features() {
+        return rows * cols;
+    }
+
+    public int imageRows() {
+        return rows;
+    }
+
+    public int imageCols() {
+        return cols;
+    }
+
+    public int classes() {
+        return classes;
+    }
+
+    /** The label of example {@code i}. */
+    public int label(int i) {
+        return labels[i];
+    }
+
+    /** Writes example {@code i}'s pixels as floats in [0, 1] to {@code dst[offset ..]}. */
+    public void copyImage(int i, float[] dst, int offset) {
+        int f = features();
+        int base = i * f;
+        for (int k = 0; k < f; k++) {
+            dst[offset + k] = (pixels[base + k] & 0xff) / 255f;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name + " (" + size + " images of " + rows + "x" + cols + ", " + classes + " classes)";
+    }
+}
