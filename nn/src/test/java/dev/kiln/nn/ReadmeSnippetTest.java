@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Compiles and runs the README's training loop, exactly as nn/README-snippet.md shows it (the
+ * Compiles and runs the README's training loop, exactly as the project's README.md shows it (the
  * test also checks that the two texts agree), so the README cannot drift from the API.
  */
 class ReadmeSnippetTest {
@@ -71,7 +71,7 @@ class ReadmeSnippetTest {
     @Test
     void readmeSnippetFileMatchesThisTest() throws Exception {
         Path test = Path.of("src/test/java/dev/kiln/nn/ReadmeSnippetTest.java");
-        Path md = Path.of("README-snippet.md");
+        Path md = Path.of("../README.md");
         String src = Files.readString(test, StandardCharsets.UTF_8);
         StringBuilder snippet = new StringBuilder();
         boolean in = false;
@@ -94,10 +94,11 @@ class ReadmeSnippetTest {
             snippet.append(line.isBlank() ? "" : line.substring(minIndent)).append('\n');
         }
         String doc = Files.readString(md, StandardCharsets.UTF_8);
-        int start = doc.indexOf("```java\n");
+        int start = doc.indexOf("```java\n", doc.indexOf("README-SNIPPET"));
         int end = doc.indexOf("```", start + 8);
-        assertTrue(start >= 0 && end > start, "README-snippet.md holds a java block");
+        assertTrue(doc.contains("README-SNIPPET") && start >= 0 && end > start,
+                "README.md holds the training loop in a java block after its README-SNIPPET marker");
         assertEquals(snippet.toString(), doc.substring(start + 8, end),
-                "nn/README-snippet.md must hold exactly the loop in ReadmeSnippetTest");
+                "README.md must hold exactly the loop in ReadmeSnippetTest");
     }
 }
