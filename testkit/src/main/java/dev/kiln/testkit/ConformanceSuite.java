@@ -58,6 +58,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * One backend instance serves the whole class ({@code PER_CLASS}) and is closed after it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@SuppressWarnings("try") // tensor scopes are opened only to close what a test makes
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 public abstract class ConformanceSuite {
     private static final System.Logger LOG = System.getLogger("dev.kiln.testkit.ConformanceSuite");

@@ -782,6 +782,7 @@ public final class VerificationGrid {
     }
 
     /** Runs {@code fn} with a scope open, so every tensor it makes is closed, also when it throws. */
+    @SuppressWarnings("try") // the scope is opened only to close what fn makes
     private static <T> T onScope(Backend b, Function<Backend, T> fn) {
         try (TensorScope ignored = b.scope()) {
             return fn.apply(b);
