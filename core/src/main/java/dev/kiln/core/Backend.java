@@ -7,9 +7,14 @@ import dev.kiln.core.spi.DeviceInfo;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -26,6 +31,10 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class Backend implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.kiln.core.Backend");
+    // Observation hooks for leak checks in test suites (testkit's LeakCheck): open backends are held
+    // weakly so that the registry itself never keeps a backend (or its device memory) alive.
+    private static final Map<Backend, Boolean> OPEN = Collections.synchronizedMap(new WeakHashMap<>());
+    private static final List<BiConsumer<Backend, String>> LEAK_LISTENERS = new CopyOnWriteArrayList<>();
 
     private final String name;
     private final ComputeEngine engine;
@@ -40,6 +49,31 @@ public final class Backend implements AutoCloseable {
         this.name = name;
         this.engine = engine;
         this.leaks = leaks;
+        OPEN.put(this, Boolean.TRUE);
+    }
+
+    /**
+     * The backends constructed and not yet closed in this JVM, weakly held (one that became
+     * unreachable drops out). For leak checks in test suites and for diagnostics.
+     */
+    public static List<Backend> openBackends() {
+        synchronized (OPEN) {
+            return List.copyOf(OPEN.keySet());
+        }
+    }
+
+    /**
+     * Registers {@code listener}, which {@link #close()} tells about every backend closed with live
+     * tensors, with the leak report (allocation sites included in paranoid mode), whatever the
+     * {@code -Dkiln.leaks} level. For leak checks in test suites.
+     */
+    public static void addLeakListener(BiConsumer<Backend, String> listener) {
+        LEAK_LISTENERS.add(java.util.Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Removes a listener added by {@link #addLeakListener}. */
+    public static void removeLeakListener(BiConsumer<Backend, String> listener) {
+        LEAK_LISTENERS.remove(listener);
     }
 
     /** The backend's name, like {@code cpu}. */
@@ -775,9 +809,16 @@ public final class Backend implements AutoCloseable {
             }
             live.clear();
             closed = true;
+            OPEN.remove(this);
             engine.close();
         } finally {
             lock.unlock();
+        }
+        if (!leaked.isEmpty() && !LEAK_LISTENERS.isEmpty()) {
+            String report = leakReport(leaked);
+            for (BiConsumer<Backend, String> l : LEAK_LISTENERS) {
+                l.accept(this, report);
+            }
         }
         if (!leaked.isEmpty() && leaks != LeakDetection.OFF) {
             String report = leakReport(leaked);

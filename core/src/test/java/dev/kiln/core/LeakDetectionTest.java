@@ -1,5 +1,6 @@
 package dev.kiln.core;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Leaks are reported with allocation sites, scopes close what they made, and memory is returned. */
+@Tag(CoreLeakCheck.EXPECTED_LEAKS) // leaks on purpose, to test the leak report
 class LeakDetectionTest {
 
     @Test

@@ -19,12 +19,19 @@ import java.util.Map;
  * {@code <param>.<slot>} after PyTorch's state keys: {@code 0.weight.exp_avg},
  * {@code 0.weight.momentum_buffer}, ... {@link #state()} and {@link #loadState} save and restore
  * them for checkpoints.
+ *
+ * <p>Failure atomicity: a {@link #step()} whose update of some parameter throws (a device fault,
+ * say) may have updated the parameters before it. The optimizer then marks its state invalid:
+ * every later {@link #step()} throws an {@link IllegalStateException} saying so, until
+ * {@link #loadState} restores a checkpoint (the model's weights must be restored with it).
  */
 public abstract class Optimizer implements AutoCloseable {
     private final List<Parameter> params;
     private final List<Map<String, Tensor>> slots = new ArrayList<>();
     private double lr;
     private long step;
+    /** Why the state is no longer consistent (a step failed part way), or null. */
+    private String invalid;
 
     protected Optimizer(List<Parameter> params, double lr) {
         if (params == null || params.isEmpty()) {
@@ -88,13 +95,37 @@ public abstract class Optimizer implements AutoCloseable {
         }
     }
 
-    /** One update of every parameter from its gradient. */
+    /**
+     * One update of every parameter from its gradient. If an update throws, the optimizer state is
+     * marked invalid (see the class comment) and the exception is rethrown.
+     */
     public final void step() {
-        step++;
+        if (invalid != null) {
+            throw new IllegalStateException(invalid);
+        }
+        long next = step + 1;
         float flr = (float) lr;
         for (int i = 0; i < params.size(); i++) {
-            update(i, params.get(i), flr, step);
+            try {
+                update(i, params.get(i), flr, next);
+            } catch (RuntimeException | Error e) {
+                // Parameters 0..i-1 (and perhaps part of i) already moved: the model and the state no
+                // longer describe one consistent step, so refuse to go on until a checkpoint is restored.
+                Parameter p = params.get(i);
+                invalid = "optimizer state is invalid after a failed step on " + p.value().backend().name()
+                        + " (" + name() + " step " + next + ", parameter '" + p.name() + "', " + i + " of "
+                        + params.size() + " updated before it: " + e.getMessage()
+                        + "); restore a checkpoint (model weights and loadState)";
+                e.addSuppressed(new IllegalStateException(invalid));
+                throw e;
+            }
         }
+        step = next;
+    }
+
+    /** Whether a failed {@link #step()} left the state invalid (cleared by {@link #loadState}). */
+    public final boolean isInvalid() {
+        return invalid != null;
     }
 
     /** Updates parameter {@code index} in place; {@code step} is 1-based. */
@@ -149,6 +180,7 @@ public abstract class Optimizer implements AutoCloseable {
             e.getValue().copyFrom(values.get(e.getKey()));
         }
         this.step = stepCount;
+        this.invalid = null;
     }
 
     /** Frees the state tensors (not the parameters). */
