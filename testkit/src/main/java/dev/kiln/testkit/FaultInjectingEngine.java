@@ -56,6 +56,13 @@ public class FaultInjectingEngine extends DelegatingEngine {
         return n == null ? 0 : n.get();
     }
 
+    /** Counted (as {@code free}) but never failed: a free that failed would leak, which is not a fault to simulate. */
+    @Override
+    public void free(DeviceBuffer buffer) {
+        calls.computeIfAbsent("free", k -> new AtomicInteger()).incrementAndGet();
+        delegate.free(buffer);
+    }
+
     private void hit(String op) {
         int n = calls.computeIfAbsent(op, k -> new AtomicInteger()).incrementAndGet();
         String f = failOp;
