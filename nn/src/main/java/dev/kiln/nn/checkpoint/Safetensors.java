@@ -27,7 +27,9 @@ import java.util.Map;
  * little-endian, each tensor at its offsets relative to the end of the header.
  *
  * <p>Writes are atomic: the file is written to a temporary file in the same directory, forced to
- * disk, then renamed over the target, so a crash leaves either the old file or the new one.
+ * disk, then renamed over the target, so a crash leaves either the old file or the new one. A
+ * process killed mid-write leaves its temporary file ({@code .<name>.<random>.tmp}) behind; it
+ * never affects reads, and the next successful write of the same file deletes it.
  * Reads check everything before trusting it (see {@link SafetensorsFormatException}).
  */
 public final class Safetensors {
@@ -108,10 +110,33 @@ public final class Safetensors {
             }
             done = true;
             forceDirectory(dir);
+            deleteLeftovers(dir, target.getFileName().toString());
         } finally {
             if (!done) {
                 Files.deleteIfExists(tmp);
             }
+        }
+    }
+
+    /**
+     * Deletes the temporary files of earlier writes of {@code name} that never finished (the
+     * process was killed). Best effort: a file that cannot be deleted is left for the next write.
+     */
+    private static void deleteLeftovers(Path dir, String name) {
+        String prefix = "." + name + ".";
+        try (var files = Files.newDirectoryStream(dir, p -> {
+            String f = p.getFileName().toString();
+            return f.startsWith(prefix) && f.endsWith(".tmp");
+        })) {
+            for (Path p : files) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    // Left for the next write; it never affects reading the target.
+                }
+            }
+        } catch (IOException e) {
+            // The directory cannot be listed: leftovers stay, harmlessly.
         }
     }
 
