@@ -102,8 +102,18 @@ public final class OpenClBackendProvider implements BackendProvider {
                 return ProbeResult.unavailable(NO_PLATFORM);
             }
             List<DeviceInfo> devices = new ArrayList<>();
-            List<String> skipped = new ArrayList<>(scan.problems());
+            List<String> skipped = new ArrayList<>();
             String poclCacheProblem = null;
+            for (String problem : scan.problems()) {
+                // POCL hides its device (CL_DEVICE_NOT_FOUND) when it cannot write its kernel cache.
+                if (problem.startsWith(POCL + ":")) {
+                    poclCacheProblem = checkPoclCache();
+                    if (!poclCacheProblem.isEmpty()) {
+                        problem = POCL + ": " + poclCacheProblem;
+                    }
+                }
+                skipped.add(problem);
+            }
             for (ClDevices.Found f : scan.devices()) {
                 if (f.platformName().equals(POCL)) {
                     if (poclCacheProblem == null) {
@@ -119,7 +129,7 @@ public final class OpenClBackendProvider implements BackendProvider {
             if (devices.isEmpty()) {
                 return ProbeResult.unavailable(skipped.isEmpty()
                         ? "no OpenCL device on platform(s) " + String.join(", ", scan.platforms())
-                        : String.join("; ", skipped));
+                        : "no usable OpenCL device: " + String.join("; ", skipped));
             }
             Map<String, String> details = new LinkedHashMap<>();
             details.put("platforms", String.join(", ", scan.platforms()));
