@@ -220,6 +220,19 @@ public final class OpenClEngine implements ComputeEngine {
         return gemmName;
     }
 
+    /** The kernels the built program defines (CL_PROGRAM_KERNEL_NAMES), for tests. */
+    java.util.List<String> programKernelNames() {
+        long[] size = new long[1];
+        clGetProgramInfo(program, CL_PROGRAM_KERNEL_NAMES, 0, null, size);
+        byte[] buf = new byte[(int) size[0]];
+        clGetProgramInfo(program, CL_PROGRAM_KERNEL_NAMES, buf.length, Pointer.to(buf), null);
+        int n = buf.length;
+        while (n > 0 && buf[n - 1] == 0) {
+            n--;
+        }
+        return java.util.List.of(new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8).split(";"));
+    }
+
     /** Device buffers created so far (a pool statistic: constant across warm training steps). */
     long bufferCreations() {
         return pool.creations();
