@@ -85,16 +85,15 @@ public final class OpenClBackendProvider implements BackendProvider {
     }
 
     private static ProbeResult probeOnce() {
-        try {
-            JoclNatives.loadOpenCl();
-        } catch (UnsatisfiedLinkError e) {
-            String msg = String.valueOf(e.getMessage());
+        Throwable loadFailure = JoclNatives.loadOpenCl();
+        if (loadFailure instanceof UnsatisfiedLinkError) {
+            String msg = String.valueOf(loadFailure.getMessage());
             if (msg.contains("Could not initialize native OpenCL library")) {
                 return ProbeResult.unavailable(NO_LIBOPENCL);
             }
             return ProbeResult.unavailable("JOCL's native library could not be loaded: " + msg);
-        } catch (Throwable t) {  // NoClassDefFoundError (JOCL missing), other LinkageErrors
-            return ProbeResult.unavailable("JOCL is not usable: " + t);
+        } else if (loadFailure != null) {  // NoClassDefFoundError (JOCL not on the class path), other errors
+            return ProbeResult.unavailable("JOCL is not usable: " + loadFailure);
         }
         try {
             ClDevices.Scan scan = ClDevices.scan();
@@ -134,6 +133,7 @@ public final class OpenClBackendProvider implements BackendProvider {
             Map<String, String> details = new LinkedHashMap<>();
             details.put("platforms", String.join(", ", scan.platforms()));
             details.put("gemm", gemmDescription());
+            details.put("natives", JoclNatives.extractionNote());
             if (!skipped.isEmpty()) {
                 details.put("skipped", String.join("; ", skipped));
             }

@@ -135,7 +135,7 @@ public final class OpenClEngine implements ComputeEngine {
             String buildOptions = "-cl-std=CL1.2 -DKILN_WG=" + wg + " -DGEMM_TS=" + gemmTs + " -DGEMM_TK=16 -DGEMM_WPT="
                     + gemmWpt;
             this.program = program(shared, device, source, buildOptions, info);
-            this.queue = clCreateCommandQueue(context, device, 0, null);  // in order, no profiling
+            this.queue = inOrderQueue(context, device);
         } catch (CLException e) {
             throw fail("open", e);
         }
@@ -146,6 +146,15 @@ public final class OpenClEngine implements ComputeEngine {
         upload(new int[] {Integer.MAX_VALUE, 0, 0, 0}, 0, errorFlag, 0, 4);
         chooseGemm(options.gemm());
         LOG.log(Level.DEBUG, () -> "opened " + info.spec() + " (" + info.name() + "), gemm: " + gemmName);
+    }
+
+    /**
+     * An in-order queue without profiling. clCreateCommandQueue is deprecated since OpenCL 2.0, but
+     * its replacement does not exist on 1.2 devices, which we support.
+     */
+    @SuppressWarnings("deprecation")
+    private static cl_command_queue inOrderQueue(cl_context context, cl_device_id device) {
+        return clCreateCommandQueue(context, device, 0, null);
     }
 
     private void chooseGemm(GemmPath want) {
@@ -464,12 +473,23 @@ public final class OpenClEngine implements ComputeEngine {
         int groups = partialGroups(n);
         ClBuffer partials = allocate(DType.F32, groups);
         try {
-            run(op, "loss_partials", new long[] {(long) groups * wg}, new long[] {wg}, kind.ordinal(), input, target,
+            run(op, "loss_partials", new long[] {(long) groups * wg}, new long[] {wg}, lossCode(kind), input, target,
                     grad, grad == null ? 0 : 1, scale, n, partials);
             finish(op, partials, groups, loss, scale, 0);
         } finally {
             free(partials);
         }
+    }
+
+    /** The {@code kind} codes of losses.kc. */
+    private static int lossCode(LossKind kind) {
+        return switch (kind) {
+            case MSE -> 0;
+            case L1 -> 1;
+            case BCE -> 2;
+            case BCE_WITH_LOGITS -> 3;
+            case KL_DIV -> 4;
+        };
     }
 
     // ================================================================ optimizers
