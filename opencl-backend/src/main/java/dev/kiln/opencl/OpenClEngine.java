@@ -341,8 +341,8 @@ public final class OpenClEngine implements ComputeEngine {
         }
         if (err[0] != Integer.MAX_VALUE) {
             upload(new int[] {Integer.MAX_VALUE, 0, 0, 0}, 0, errorFlag, 0, 4);
-            String op = err[2] == 2 ? "countCorrect" : "softmaxCrossEntropy";
-            throw new KilnException("opencl", op, null, "label out of range at row " + err[0]
+            String op = (err[0] & 3) == 2 ? "countCorrect" : "softmaxCrossEntropy";
+            throw new KilnException("opencl", op, null, "label out of range at row " + (err[0] >>> 2)
                     + ": labels must lie in [0, " + err[1] + ")");
         }
     }
@@ -557,7 +557,7 @@ public final class OpenClEngine implements ComputeEngine {
 
     @Override
     public void copy(DeviceBuffer src, DeviceBuffer dst, int n) {
-        if (n == 0) {
+        if (n == 0 || src == dst) {  // OpenCL refuses overlapping copies; copying onto itself is a no-op
             return;
         }
         try {
