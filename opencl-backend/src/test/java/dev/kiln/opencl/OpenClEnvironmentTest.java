@@ -34,6 +34,31 @@ class OpenClEnvironmentTest {
     }
 
     @Test
+    void withoutLibOpenClTheProbeSaysWhatToInstall() throws Exception {
+        OpenClTestSupport.deviceOrSkip();
+        // Hide the ICD loader from one child JVM only: a private mount namespace (unshare -m, whose
+        // default propagation is private) with /dev/null bound over libOpenCL.so.1. Needs root.
+        Path lib = Path.of("/usr/lib/x86_64-linux-gnu/libOpenCL.so.1");
+        Path unshare = Path.of("/usr/bin/unshare");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(lib) && Files.isExecutable(unshare),
+                "needs " + lib + " and " + unshare);
+        String real = lib.toRealPath().toString();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String script = "mount --bind /dev/null '" + real + "' || exit 42; exec '" + java + "' -cp \"$KILN_CP\" "
+                + ProbeChild.class.getName();
+        ProcessBuilder pb = new ProcessBuilder(unshare.toString(), "-m", "sh", "-c", script).redirectErrorStream(true);
+        pb.environment().put("KILN_CP", System.getProperty("java.class.path"));
+        Process p = pb.start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        org.junit.jupiter.api.Assumptions.assumeTrue(p.exitValue() != 42 && !text.contains("unshare failed"),
+                "cannot make a private mount namespace here: " + text);
+        assertEquals(0, p.exitValue(), text);
+        String last = text.lines().filter(l -> l.contains("| clblast-error=")).findFirst().orElse(text);
+        assertEquals("UNAVAILABLE " + OpenClBackendProvider.NO_LIBOPENCL + " | clblast-error=-", last);
+    }
+
+    @Test
     void anUnwritablePoclCacheIsAReasonNotACrash(@TempDir Path tmp) throws Exception {
         OpenClTestSupport.deviceOrSkip();
         Assumptions.assumePocl();
