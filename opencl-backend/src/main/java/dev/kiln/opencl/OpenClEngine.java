@@ -125,6 +125,8 @@ public final class OpenClEngine implements ComputeEngine {
         // about twice the throughput of 16x16 work-items with 4x4 blocks); tiny devices get 16x16 tiles.
         this.gemmTs = maxWg >= 64 ? 64 : 16;
         this.gemmWpt = maxWg >= 64 ? 8 : 4;
+        this.requestedGemm = options.gemm();
+        chooseGemm(options.gemm());  // first: an explicit clblast request that cannot be met fails before we hold anything
         try {
             SharedContext shared = sharedContext(found);
             this.context = shared.context;
@@ -139,12 +141,10 @@ public final class OpenClEngine implements ComputeEngine {
         } catch (CLException e) {
             throw fail("open", e);
         }
-        this.requestedGemm = options.gemm();
         this.pool = new BufferPool(context);
         this.errorFlag = allocate(DType.I32, 4);
         this.dummy = allocate(DType.F32, 1);
         upload(new int[] {Integer.MAX_VALUE, 0, 0, 0}, 0, errorFlag, 0, 4);
-        chooseGemm(options.gemm());
         LOG.log(Level.DEBUG, () -> "opened " + info.spec() + " (" + info.name() + "), gemm: " + gemmName);
     }
 
