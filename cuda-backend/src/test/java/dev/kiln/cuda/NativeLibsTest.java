@@ -11,12 +11,20 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** JCuda's natives go to a folder only this user can read, never to a fixed name in the shared tmpdir. */
 class NativeLibsTest {
 
+    /** The GPU bundle ships the natives pre-extracted (-Dkiln.cuda.natives) instead of the natives jars. */
+    static boolean nativesJarsOnClassPath() {
+        return NativeLibs.class.getResource("/lib/" + NativeLibs.Lib.DRIVER.fileName()) != null;
+    }
+
     @Test
     void extractsToAPrivateFolder() throws Exception {
+        assumeTrue(nativesJarsOnClassPath(), "natives are pre-extracted here: -Dkiln.cuda.natives="
+                + System.getProperty("kiln.cuda.natives"));
         Path p = NativeLibs.extract(NativeLibs.Lib.NVRTC);
         assertTrue(Files.isRegularFile(p));
         assertTrue(Files.size(p) > 10_000, "a real library, not an empty file");
@@ -32,8 +40,18 @@ class NativeLibsTest {
 
     @Test
     void everyJniLibraryIsInTheNativesJars() {
+        assumeTrue(System.getProperty("kiln.cuda.natives") == null, "natives come from -Dkiln.cuda.natives");
         for (NativeLibs.Lib lib : NativeLibs.Lib.values()) {
             assertTrue(NativeLibs.class.getResource("/lib/" + lib.fileName()) != null, lib.fileName());
+        }
+    }
+
+    @Test
+    void preExtractedNativesFolderHoldsEveryLibrary() {
+        String dir = System.getProperty("kiln.cuda.natives");
+        assumeTrue(dir != null, "no -Dkiln.cuda.natives (natives come from the jars)");
+        for (NativeLibs.Lib lib : NativeLibs.Lib.values()) {
+            assertTrue(Files.isRegularFile(Path.of(dir, lib.fileName())), lib.fileName() + " in " + dir);
         }
     }
 
