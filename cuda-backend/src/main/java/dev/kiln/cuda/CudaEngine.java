@@ -53,6 +53,14 @@ final class CudaEngine implements ComputeEngine {
     private static final int NVRTC_WG = 256;
     private static final int NVRTC_GEMM_TS = 64;
     private static final int NVRTC_GEMM_WPT = 4;
+    /**
+     * One extra retain of each device's primary context for the JVM's life: without it, closing
+     * the last engine destroys the context, and a test suite that opens and closes backends would
+     * pay for a new context (and lose cuBLAS's warm state) every time.
+     */
+    private static final Map<Integer, CUcontext> KEEP_ALIVE = new HashMap<>();
+    /** NVRTC output per compute capability: compiling takes seconds, so once per JVM. */
+    private static final Map<Integer, Nvrtc.Output> NVRTC_CACHE = new HashMap<>();
 
     private final DeviceInfo info;
     private final CUdevice device = new CUdevice();
@@ -96,6 +104,13 @@ final class CudaEngine implements ComputeEngine {
             check(JCudaDriver.cuDeviceGet(device, info.index()), "open", "cuDeviceGet");
             check(JCudaDriver.cuDevicePrimaryCtxRetain(context, device), "open", "cuDevicePrimaryCtxRetain");
             contextRetained = true;
+            synchronized (KEEP_ALIVE) {
+                if (!KEEP_ALIVE.containsKey(info.index())) {
+                    CUcontext keep = new CUcontext();
+                    check(JCudaDriver.cuDevicePrimaryCtxRetain(keep, device), "open", "cuDevicePrimaryCtxRetain");
+                    KEEP_ALIVE.put(info.index(), keep);
+                }
+            }
             enter();
             check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING), "open", "cuStreamCreate");
             streamCreated = true;
@@ -123,9 +138,17 @@ final class CudaEngine implements ComputeEngine {
                             : CudaErrors.name(loadError), (image == null ? "this build has no fatbin"
                             : "the fatbin does not load on sm_" + cc) + " and NVRTC is unavailable: " + nvrtc);
                 }
-                String source = KernelSources.program(KernelSources.Dialect.CUDA);
-                String defines = "#define GEMM_TS " + ts + "\n#define GEMM_TK 16\n#define GEMM_WPT " + wpt + "\n";
-                Nvrtc.Output out = Nvrtc.compile(defines + source, cc, w);
+                Nvrtc.Output out;
+                synchronized (NVRTC_CACHE) {
+                    out = NVRTC_CACHE.get(cc);
+                    if (out == null) {
+                        String source = KernelSources.program(KernelSources.Dialect.CUDA);
+                        String defines = "#define GEMM_TS " + ts + "\n#define GEMM_TK 16\n#define GEMM_WPT " + wpt
+                                + "\n";
+                        out = Nvrtc.compile(defines + source, cc, w);
+                        NVRTC_CACHE.put(cc, out);
+                    }
+                }
                 check(JCudaDriver.cuModuleLoadData(module, out.image()), "open",
                         "cuModuleLoadData (NVRTC " + out.arch() + ")");
                 moduleLoaded = true;
