@@ -2,20 +2,21 @@
 # Compiles Kiln's shared kernels (kiln-kernels + cuda_prelude.h) with nvcc into one fatbin:
 # SASS for sm_75 sm_80 sm_86 sm_89 sm_90 sm_100 sm_120, plus PTX for compute_75 so that any newer
 # GPU can JIT it. Run by Maven (exec-maven-plugin, generate-resources) with:
-#   build-fatbin.sh --java JAVA --classpath CP --work DIR --out DIR --require-nvcc true|false
+#   build-fatbin.sh --java JAVA --classpath CP --work DIR --out DIR [--classes DIR] --require-nvcc true|false
 # Without nvcc the build goes on with a WARNING and no fatbin (the backend then needs NVRTC at run
 # time); with --require-nvcc true (mvn -Pcuda) a missing nvcc fails the build.
 # Output: OUT/dev/kiln/cuda/kernels.fatbin and kernels.properties (nvcc version, minimum driver,
 # work-group size, architectures, source hash).
 set -euo pipefail
 
-java=java; cp=; work=; out=; require=false
+java=java; cp=; work=; out=; classes=; require=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --java) java="$2"; shift 2 ;;
     --classpath) cp="$2"; shift 2 ;;
     --work) work="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
+    --classes) classes="$2"; shift 2 ;;
     --require-nvcc) require="$2"; shift 2 ;;
     *) echo "build-fatbin.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -39,7 +40,9 @@ fail_or_warn() {
     exit 1
   fi
   echo "[WARNING] kiln-cuda: $1; NO FATBIN WAS MADE: the CUDA backend will need NVRTC (libnvrtc.so.12) at run time." >&2
+  # Also from the classes folder: a fatbin left there by an earlier build would be stale.
   rm -f "$dest/kernels.fatbin" "$dest/kernels.properties"
+  [ -z "$classes" ] || rm -f "$classes/dev/kiln/cuda/kernels.fatbin" "$classes/dev/kiln/cuda/kernels.properties"
   exit 0
 }
 
