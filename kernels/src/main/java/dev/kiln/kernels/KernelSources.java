@@ -31,6 +31,19 @@ public final class KernelSources {
             "common.kc", "elementwise.kc", "activations.kc", "softmax.kc", "reductions.kc", "losses.kc",
             "optimizers.kc", "gemm.kc");
 
+    /** Every kernel entry point the program defines, so hosts and tests can check they all built. */
+    public static final List<String> KERNEL_NAMES = List.of(
+            "reduce_finish",
+            "fill_f32", "fill_i32", "copy_32", "scale_f32", "axpy_f32", "bias_add", "bias_grad",
+            "relu_fwd", "relu_bwd", "leaky_relu_fwd", "leaky_relu_bwd", "sigmoid_fwd", "sigmoid_bwd",
+            "tanh_fwd", "tanh_bwd", "gelu_erf_fwd", "gelu_erf_bwd", "gelu_tanh_fwd", "gelu_tanh_bwd",
+            "softplus_fwd", "softplus_bwd",
+            "softmax_fwd", "softmax_bwd", "softmax_xent",
+            "reduce_partials", "argmax_rows", "count_correct",
+            "loss_partials",
+            "sgd_step", "adam_step", "rmsprop_step", "adagrad_step",
+            "gemm_tiled");
+
     private static final String BASE = "/dev/kiln/kernels/";
 
     private KernelSources() {

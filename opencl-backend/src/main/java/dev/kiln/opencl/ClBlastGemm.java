@@ -28,11 +28,16 @@ final class ClBlastGemm {
     /** Loads CLBlast once; returns null when it works, else a one-line reason. Never throws. */
     static synchronized String load() {
         if (!loaded && loadError == null) {
-            try {
-                JoclNatives.loadClBlast();
-                CLBlast.setExceptionsEnabled(false);  // we check status codes and name them ourselves
-                loaded = true;
-            } catch (Throwable t) {  // LinkageError (missing/incompatible native), class init failures
+            Throwable t = JoclNatives.loadClBlast();
+            if (t == null) {
+                try {
+                    CLBlast.setExceptionsEnabled(false);  // we check status codes and name them ourselves
+                    loaded = true;
+                } catch (Throwable e) {
+                    t = e;
+                }
+            }
+            if (t != null) {
                 loadError = t.getClass().getSimpleName() + ": " + t.getMessage();
             }
         }

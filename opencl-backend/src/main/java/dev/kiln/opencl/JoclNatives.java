@@ -27,25 +27,49 @@ import java.util.stream.Stream;
  */
 final class JoclNatives {
     private static final System.Logger LOG = System.getLogger(JoclNatives.class.getName());
-    private static boolean clLoaded;
-    private static boolean blastLoaded;
+    private static boolean clTried;
+    private static Throwable clFailure;
+    private static boolean blastTried;
+    private static Throwable blastFailure;
 
     private JoclNatives() {
     }
 
-    /** Initialises {@code org.jocl.CL}: loads libJOCL and, through it, the system's libOpenCL.so.1. */
-    static synchronized void loadOpenCl() throws ClassNotFoundException {
-        if (!clLoaded) {
-            initialiseInPrivateTmpdir("org.jocl.CL");
-            clLoaded = true;
+    /**
+     * Initialises {@code org.jocl.CL}: loads libJOCL and, through it, the system's libOpenCL.so.1.
+     * Returns null on success, else the failure, the same one on every later call (a class whose
+     * initialiser failed cannot be retried; it would only give a vaguer NoClassDefFoundError).
+     */
+    static synchronized Throwable loadOpenCl() {
+        if (!clTried) {
+            clTried = true;
+            clFailure = initialise("org.jocl.CL");
         }
+        return clFailure;
     }
 
-    /** Initialises {@code org.jocl.blast.CLBlast}: loads the bundled libclblast and its JNI glue. */
-    static synchronized void loadClBlast() throws ClassNotFoundException {
-        if (!blastLoaded) {
-            initialiseInPrivateTmpdir("org.jocl.blast.CLBlast");
-            blastLoaded = true;
+    /** Initialises {@code org.jocl.blast.CLBlast} (the bundled libclblast and its JNI glue); null or the failure. */
+    static synchronized Throwable loadClBlast() {
+        if (!blastTried) {
+            blastTried = true;
+            blastFailure = initialise("org.jocl.blast.CLBlast");
+        }
+        return blastFailure;
+    }
+
+    /** Where the natives were put, for {@code kiln info}. */
+    static String extractionNote() {
+        String chosen = System.getProperty("kiln.native.dir");
+        return chosen != null && !chosen.isBlank() ? "extracted to " + chosen + " (kiln.native.dir)"
+                : "extracted to a private temporary folder, deleted once loaded";
+    }
+
+    private static Throwable initialise(String className) {
+        try {
+            initialiseInPrivateTmpdir(className);
+            return null;
+        } catch (Throwable t) {  // LinkageError above all; nothing here may escape a probe
+            return t;
         }
     }
 

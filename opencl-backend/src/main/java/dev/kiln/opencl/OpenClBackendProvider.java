@@ -85,16 +85,15 @@ public final class OpenClBackendProvider implements BackendProvider {
     }
 
     private static ProbeResult probeOnce() {
-        try {
-            JoclNatives.loadOpenCl();
-        } catch (UnsatisfiedLinkError e) {
-            String msg = String.valueOf(e.getMessage());
+        Throwable loadFailure = JoclNatives.loadOpenCl();
+        if (loadFailure instanceof UnsatisfiedLinkError) {
+            String msg = String.valueOf(loadFailure.getMessage());
             if (msg.contains("Could not initialize native OpenCL library")) {
                 return ProbeResult.unavailable(NO_LIBOPENCL);
             }
             return ProbeResult.unavailable("JOCL's native library could not be loaded: " + msg);
-        } catch (Throwable t) {  // NoClassDefFoundError (JOCL missing), other LinkageErrors
-            return ProbeResult.unavailable("JOCL is not usable: " + t);
+        } else if (loadFailure != null) {  // NoClassDefFoundError (JOCL not on the class path), other errors
+            return ProbeResult.unavailable("JOCL is not usable: " + loadFailure);
         }
         try {
             ClDevices.Scan scan = ClDevices.scan();
@@ -102,8 +101,18 @@ public final class OpenClBackendProvider implements BackendProvider {
                 return ProbeResult.unavailable(NO_PLATFORM);
             }
             List<DeviceInfo> devices = new ArrayList<>();
-            List<String> skipped = new ArrayList<>(scan.problems());
+            List<String> skipped = new ArrayList<>();
             String poclCacheProblem = null;
+            for (String problem : scan.problems()) {
+                // POCL hides its device (CL_DEVICE_NOT_FOUND) when it cannot write its kernel cache.
+                if (problem.startsWith(POCL + ":")) {
+                    poclCacheProblem = checkPoclCache();
+                    if (!poclCacheProblem.isEmpty()) {
+                        problem = POCL + ": " + poclCacheProblem;
+                    }
+                }
+                skipped.add(problem);
+            }
             for (ClDevices.Found f : scan.devices()) {
                 if (f.platformName().equals(POCL)) {
                     if (poclCacheProblem == null) {
@@ -119,11 +128,12 @@ public final class OpenClBackendProvider implements BackendProvider {
             if (devices.isEmpty()) {
                 return ProbeResult.unavailable(skipped.isEmpty()
                         ? "no OpenCL device on platform(s) " + String.join(", ", scan.platforms())
-                        : String.join("; ", skipped));
+                        : "no usable OpenCL device: " + String.join("; ", skipped));
             }
             Map<String, String> details = new LinkedHashMap<>();
             details.put("platforms", String.join(", ", scan.platforms()));
             details.put("gemm", gemmDescription());
+            details.put("natives", JoclNatives.extractionNote());
             if (!skipped.isEmpty()) {
                 details.put("skipped", String.join("; ", skipped));
             }

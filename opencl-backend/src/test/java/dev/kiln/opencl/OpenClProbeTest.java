@@ -52,6 +52,30 @@ class OpenClProbeTest {
         assertTrue(p.priority(dev(DeviceType.CPU)) < 100 && p.priority(dev(DeviceType.GPU)) > 100);
     }
 
+    @Test
+    void gemmPathComesFromASystemProperty() {
+        String saved = System.getProperty("kiln.opencl.gemm");
+        try {
+            System.clearProperty("kiln.opencl.gemm");
+            assertEquals(OpenClEngine.GemmPath.AUTO, OpenClEngine.Options.fromSystemProperties().gemm());
+            System.setProperty("kiln.opencl.gemm", "portable");
+            assertEquals(OpenClEngine.GemmPath.PORTABLE, OpenClEngine.Options.fromSystemProperties().gemm());
+            assertEquals("portable kernel (kiln.opencl.gemm=portable)", OpenClBackendProvider.gemmDescription());
+            System.setProperty("kiln.opencl.gemm", "CLBlast");
+            assertEquals(OpenClEngine.GemmPath.CLBLAST, OpenClEngine.Options.fromSystemProperties().gemm());
+            System.setProperty("kiln.opencl.gemm", "cublas");
+            var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    OpenClEngine.Options::fromSystemProperties);
+            assertTrue(e.getMessage().contains("clblast, portable or auto"), e.getMessage());
+        } finally {
+            if (saved == null) {
+                System.clearProperty("kiln.opencl.gemm");
+            } else {
+                System.setProperty("kiln.opencl.gemm", saved);
+            }
+        }
+    }
+
     private static DeviceInfo dev(DeviceType t) {
         return new DeviceInfo("opencl", 0, "x", t, 0, Map.of());
     }
