@@ -100,6 +100,15 @@ record env "done" "env.txt"
 probe_rc=$?
 cuda_ok=false
 cuda_reason=""
+if [ $probe_rc -ne 0 ] && grep -q "too old for these kernels" "$out/cuda-probe.log"; then
+  # The fatbin is from a newer nvcc than the driver: try it anyway, and record whether it loads.
+  record cuda-probe "driver-old" "$(grep -m1 UNAVAILABLE "$out/cuda-probe.log" | cut -c1-160)"
+  jopts+=(-Dkiln.cuda.ignoreDriverVersion=true)
+  mv "$out/cuda-probe.log" "$out/cuda-probe-strict.log"
+  mv "$out/cuda-probe.json" "$out/cuda-probe-strict.json"
+  "$java" "${jopts[@]}" -cp "$cp" dev.kiln.cuda.ProbeMain "$out/cuda-probe.json" >"$out/cuda-probe.log" 2>&1
+  probe_rc=$?
+fi
 if [ $probe_rc -eq 0 ]; then
   cuda_ok=true
   record cuda-probe "available" "$(head -n1 "$out/cuda-probe.log" | cut -c1-160)"

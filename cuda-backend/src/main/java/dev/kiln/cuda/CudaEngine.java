@@ -158,6 +158,13 @@ final class CudaEngine implements ComputeEngine {
             this.gemmTs = ts;
             this.gemmWpt = wpt;
             this.kernelOrigin = origin;
+            // Resolve every entry point now: a kernel missing from the image fails the open, not a later op.
+            for (String name : KernelSources.KERNEL_NAMES) {
+                CUfunction f = new CUfunction();
+                check(JCudaDriver.cuModuleGetFunction(f, module, name), "open", "cuModuleGetFunction(" + name + ") in "
+                        + origin);
+                functions.put(name, f);
+            }
             this.errorFlag = allocate(DType.I32, 4);
             upload(new int[] {Integer.MAX_VALUE, 0, 0, 0}, 0, errorFlag, 0, 4);
             chooseGemm(state, gemmMode);
@@ -307,8 +314,9 @@ final class CudaEngine implements ComputeEngine {
         if (err[0] != Integer.MAX_VALUE) {
             int[] clear = {Integer.MAX_VALUE, 0, 0, 0};
             check(JCudaDriver.cuMemcpyHtoD(errorFlag.ptr(), Pointer.to(clear), 16), "synchronize", "cuMemcpyHtoD");
-            String op = err[2] == 2 ? "countCorrect" : "softmaxCrossEntropy";
-            throw new KilnException("cuda", op, null, "label out of range at row " + err[0]
+            // err[0] = 4 * row + op, set by one atomic_min (common.kc), so the lowest row wins.
+            String op = (err[0] & 3) == 2 ? "countCorrect" : "softmaxCrossEntropy";
+            throw new KilnException("cuda", op, null, "label out of range at row " + (err[0] >>> 2)
                     + ": labels must lie in [0, " + err[1] + ")");
         }
     }
@@ -407,12 +415,23 @@ final class CudaEngine implements ComputeEngine {
         int groups = partialGroups(n);
         CudaBuffer partials = allocate(DType.F32, groups);
         try {
-            launch(op, "loss_partials", groups, 1, wg, 1, kind.ordinal(), input, target, grad, flag(grad != null),
+            launch(op, "loss_partials", groups, 1, wg, 1, lossCode(kind), input, target, grad, flag(grad != null),
                     scale, n, partials);
             finish(op, partials, groups, loss, scale, 0);
         } finally {
             free(partials);
         }
+    }
+
+    /** The {@code kind} codes of losses.kc. */
+    private static int lossCode(LossKind kind) {
+        return switch (kind) {
+            case MSE -> 0;
+            case L1 -> 1;
+            case BCE -> 2;
+            case BCE_WITH_LOGITS -> 3;
+            case KL_DIV -> 4;
+        };
     }
 
     // ================================================================ optimizers

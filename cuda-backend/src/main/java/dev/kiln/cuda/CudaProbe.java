@@ -105,8 +105,15 @@ final class CudaProbe {
         // Kernels: the fatbin when the driver can load it, else NVRTC, else unavailable.
         KernelSource kernels;
         String nvrtcReason = "not needed (fatbin)";
-        if (image != null && driver >= image.minDriver()) {
+        // -Dkiln.cuda.ignoreDriverVersion=true tries the fatbin on an older driver anyway (its SASS
+        // may still load); open() then reports the driver's own error if it does not.
+        boolean ignoreDriver = Boolean.getBoolean("kiln.cuda.ignoreDriverVersion");
+        if (image != null && (driver >= image.minDriver() || ignoreDriver)) {
             kernels = KernelSource.FATBIN;
+            if (driver < image.minDriver()) {
+                details.put("kernels", image.describe() + "; driver " + CudaVersions.format(driver)
+                        + " is older, tried anyway (-Dkiln.cuda.ignoreDriverVersion=true)");
+            }
         } else {
             nvrtcReason = Nvrtc.load();
             if (nvrtcReason == null) {
@@ -117,7 +124,7 @@ final class CudaProbe {
                 return new State(ProbeResult.unavailable("CUDA driver " + CudaVersions.format(driver)
                         + " too old for these kernels (built by nvcc " + image.nvccVersion() + ", they need a driver "
                         + "for CUDA " + CudaVersions.format(image.minDriver()) + " or newer) and NVRTC is unavailable: "
-                        + nvrtcReason, details), image, null, driver, nvrtcReason, "not checked");
+                        + nvrtcReason + " (-Dkiln.cuda.ignoreDriverVersion=true tries the fatbin anyway)", details), image, null, driver, nvrtcReason, "not checked");
             } else {
                 return new State(ProbeResult.unavailable("no kernels: this build has no fatbin (built without nvcc) "
                         + "and NVRTC is unavailable: " + nvrtcReason, details), null, null, driver, nvrtcReason,
