@@ -68,7 +68,8 @@ final class CudaEngine implements ComputeEngine {
     private final CUstream stream = new CUstream();
     private final CUmodule module = new CUmodule();
     private final Map<String, CUfunction> functions = new HashMap<>();
-    private final DeviceAllocator allocator = new DeviceAllocator();
+    private final DeviceAllocator allocator = new DeviceAllocator(
+            () -> JCudaDriver.cuStreamSynchronize(stream));  // errors surface at the next sync
     private final Set<CudaBuffer> live = Collections.newSetFromMap(new IdentityHashMap<>());
     private final int wg;
     private final int gemmTs;

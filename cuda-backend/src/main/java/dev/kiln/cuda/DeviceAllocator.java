@@ -28,10 +28,16 @@ final class DeviceAllocator implements AutoCloseable {
     }
 
     private final Map<Long, ArrayDeque<Block>> free = new HashMap<>();
+    /** Waits for the engine's stream: a cached block may still be in use by enqueued work. */
+    private final Runnable drain;
     private long cachedBytes;
     private long usedBytes;
     private long deviceAllocations;
     private long reuses;
+
+    DeviceAllocator(Runnable drain) {
+        this.drain = drain;
+    }
 
     /** The size class for a request of {@code bytes}. */
     static long sizeClass(long bytes) {
@@ -78,8 +84,12 @@ final class DeviceAllocator implements AutoCloseable {
         cachedBytes += b.bytes();
     }
 
-    /** Frees every cached block on the device (cuMemFree waits for pending work that might use them). */
+    /** Frees every cached block on the device, after the stream has drained. */
     void releaseCached() {
+        if (cachedBytes == 0) {
+            return;
+        }
+        drain.run();
         for (ArrayDeque<Block> list : free.values()) {
             for (Block b : list) {
                 JCudaDriver.cuMemFree(b.ptr());
