@@ -1,16 +1,7 @@
 package dev.kiln.cuda;
 
-import dev.kiln.core.Activation;
-import dev.kiln.core.AdagradParams;
-import dev.kiln.core.AdamParams;
 import dev.kiln.core.DType;
 import dev.kiln.core.KilnException;
-import dev.kiln.core.LossKind;
-import dev.kiln.core.NormKind;
-import dev.kiln.core.Reduction;
-import dev.kiln.core.RmsPropParams;
-import dev.kiln.core.SgdParams;
-import dev.kiln.core.spi.ComputeEngine;
 import dev.kiln.core.spi.DeviceBuffer;
 import dev.kiln.core.spi.DeviceInfo;
 import dev.kiln.kernels.KernelSources;
@@ -45,10 +36,8 @@ import java.util.Set;
  * naming the row. The context is made current at every entry, so any thread may call (one at a
  * time, as the SPI says).
  */
-final class CudaEngine implements ComputeEngine {
+final class CudaEngine extends KernelOps {
     private static final System.Logger LOG = System.getLogger("dev.kiln.cuda");
-    /** Upper bound on first-stage reduction blocks: the grid depends on n only, never on the device. */
-    private static final int MAX_PARTIALS = 256;
     /** Threads per block for kernels compiled by NVRTC (the fatbin records its own). */
     private static final int NVRTC_WG = 256;
     private static final int NVRTC_GEMM_TS = 64;
@@ -322,186 +311,46 @@ final class CudaEngine implements ComputeEngine {
         }
     }
 
-    // ================================================================ BLAS-like
+    // ================================================================ primitives for KernelOps
 
     @Override
-    public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceBuffer a, DeviceBuffer b,
-                     float beta, DeviceBuffer c) {
-        if (k == 0) {
-            // C = beta C, and C is not read when beta == 0.
-            if (beta == 0f) {
-                fill(c, 0f, m * n);
-            } else {
-                scale(c, beta, m * n);
-            }
-            return;
-        }
-        if (cublas != null) {
-            enter();
-            cublas.sgemm(transA, transB, m, n, k, alpha, buf(a).ptr(), buf(b).ptr(), beta, buf(c).ptr());
-            return;
-        }
-        portableGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
-    }
-
-    /** The portable tiled kernel (the benchmark also calls it directly to compare with cuBLAS). */
-    void portableGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceBuffer a,
-                      DeviceBuffer b, float beta, DeviceBuffer c) {
-        int rts = gemmTs / gemmWpt;
-        launch("gemm", "gemm_tiled", ceilDiv(n, gemmTs), ceilDiv(m, gemmTs), rts, rts,
-                flag(transA), flag(transB), m, n, k, alpha, a, b, beta, c);
+    protected int workGroup() {
+        return wg;
     }
 
     @Override
-    public void biasAdd(DeviceBuffer x, DeviceBuffer bias, DeviceBuffer y, int rows, int cols) {
-        run1("biasAdd", "bias_add", rows * cols, x, bias, y, rows, cols);
+    protected int gemmTile() {
+        return gemmTs;
     }
 
     @Override
-    public void biasGrad(DeviceBuffer dy, DeviceBuffer db, int rows, int cols, float beta) {
-        runRows("biasGrad", "bias_grad", cols, dy, db, rows, cols, beta);
-    }
-
-    // ================================================================ activations
-
-    @Override
-    public void activation(Activation act, float param, DeviceBuffer x, DeviceBuffer y, int rows, int cols) {
-        String op = "activation(" + act.id() + ")";
-        if (act.rowWise()) {
-            runRows(op, "softmax_fwd", rows, x, y, rows, cols, flag(act == Activation.LOG_SOFTMAX));
-        } else {
-            run1(op, act.id() + "_fwd", rows * cols, x, y, param, rows * cols);
-        }
+    protected int gemmWorkPerThread() {
+        return gemmWpt;
     }
 
     @Override
-    public void activationBackward(Activation act, float param, DeviceBuffer x, DeviceBuffer y, DeviceBuffer dy,
-                                   DeviceBuffer dx, int rows, int cols) {
-        String op = "activationBackward(" + act.id() + ")";
-        if (act.rowWise()) {
-            runRows(op, "softmax_bwd", rows, y, dy, dx, rows, cols, flag(act == Activation.LOG_SOFTMAX));
-        } else {
-            run1(op, act.id() + "_bwd", rows * cols, x, y, dy, dx, param, rows * cols);
-        }
-    }
-
-    // ================================================================ losses
-
-    @Override
-    public void softmaxCrossEntropy(DeviceBuffer logits, DeviceBuffer labels, DeviceBuffer loss, DeviceBuffer grad,
-                                    int rows, int cols, Reduction reduction, float labelSmoothing) {
-        String op = "softmaxCrossEntropy";
-        float scale = reduction == Reduction.SUM ? 1f : (float) (1.0 / rows);
-        CudaBuffer rowLoss = allocate(DType.F32, rows);
-        try {
-            runRows(op, "softmax_xent", rows, logits, labels, rowLoss, grad, flag(grad != null), rows, cols,
-                    labelSmoothing, scale, errorFlag);
-            flagPending = true;
-            finish(op, rowLoss, rows, loss, scale, 0);
-        } finally {
-            free(rowLoss);  // in-order stream: its next user runs after these kernels
-        }
+    protected DeviceBuffer errorFlag() {
+        return errorFlag;
     }
 
     @Override
-    public void loss(LossKind kind, DeviceBuffer input, DeviceBuffer target, DeviceBuffer loss, DeviceBuffer grad,
-                     int rows, int cols, Reduction reduction) {
-        String op = "loss(" + kind.id() + ")";
-        int n = rows * cols;
-        float scale = switch (reduction) {
-            case SUM -> 1f;
-            case MEAN -> (float) (1.0 / n);
-            case BATCHMEAN -> (float) (1.0 / rows);
-        };
-        int groups = partialGroups(n);
-        CudaBuffer partials = allocate(DType.F32, groups);
-        try {
-            launch(op, "loss_partials", groups, 1, wg, 1, lossCode(kind), input, target, grad, flag(grad != null),
-                    scale, n, partials);
-            finish(op, partials, groups, loss, scale, 0);
-        } finally {
-            free(partials);
-        }
-    }
-
-    /** The {@code kind} codes of losses.kc. */
-    private static int lossCode(LossKind kind) {
-        return switch (kind) {
-            case MSE -> 0;
-            case L1 -> 1;
-            case BCE -> 2;
-            case BCE_WITH_LOGITS -> 3;
-            case KL_DIV -> 4;
-        };
-    }
-
-    // ================================================================ optimizers
-
-    @Override
-    public void sgdStep(DeviceBuffer param, DeviceBuffer grad, DeviceBuffer momentumBuf, int n, SgdParams p, float lr,
-                        long step) {
-        run1("sgdStep", "sgd_step", n, param, grad, momentumBuf, flag(momentumBuf != null && p.hasMomentum()),
-                flag(step == 1), flag(p.nesterov()), lr, p.momentum(), p.dampening(), p.weightDecay(), n);
-    }
-
-    @Override
-    public void adamStep(DeviceBuffer param, DeviceBuffer grad, DeviceBuffer expAvg, DeviceBuffer expAvgSq,
-                         DeviceBuffer maxExpAvgSq, int n, AdamParams p, float lr, long step) {
-        // Bias corrections in double on the host, as torch.optim does in Python floats.
-        double bc1 = 1.0 - Math.pow(p.beta1(), step);
-        double bc2 = 1.0 - Math.pow(p.beta2(), step);
-        float stepSize = (float) (lr / bc1);
-        float bc2Sqrt = (float) Math.sqrt(bc2);
-        float decay = p.decoupled() ? (float) (1.0 - (double) lr * p.weightDecay()) : 1f;
-        float l2 = p.decoupled() ? 0f : p.weightDecay();
-        boolean ams = p.amsgrad() && maxExpAvgSq != null;
-        run1("adamStep", "adam_step", n, param, grad, expAvg, expAvgSq, maxExpAvgSq, flag(ams), decay, l2,
-                p.beta1(), p.beta2(), p.eps(), stepSize, bc2Sqrt, n);
-    }
-
-    @Override
-    public void rmspropStep(DeviceBuffer param, DeviceBuffer grad, DeviceBuffer squareAvg, DeviceBuffer gradAvg,
-                            DeviceBuffer momentumBuf, int n, RmsPropParams p, float lr, long step) {
-        boolean centered = p.centered() && gradAvg != null;
-        boolean mom = p.momentum() > 0 && momentumBuf != null;
-        run1("rmspropStep", "rmsprop_step", n, param, grad, squareAvg, gradAvg, momentumBuf, flag(centered),
-                flag(mom), lr, p.alpha(), p.eps(), p.weightDecay(), p.momentum(), n);
-    }
-
-    @Override
-    public void adagradStep(DeviceBuffer param, DeviceBuffer grad, DeviceBuffer stateSum, int n, AdagradParams p,
-                            float lr, long step) {
-        float clr = (float) (lr / (1.0 + (step - 1) * (double) p.lrDecay()));
-        run1("adagradStep", "adagrad_step", n, param, grad, stateSum, clr, p.eps(), p.weightDecay(), n);
-    }
-
-    // ================================================================ reductions and utilities
-
-    @Override
-    public void argmax(DeviceBuffer x, DeviceBuffer out, int rows, int cols) {
-        runRows("argmax", "argmax_rows", rows, x, out, rows, cols);
-    }
-
-    @Override
-    public void countCorrect(DeviceBuffer logits, DeviceBuffer labels, DeviceBuffer counter, int rows, int cols) {
-        runRows("countCorrect", "count_correct", rows, logits, labels, counter, rows, cols, errorFlag);
+    protected void flagRaised() {
         flagPending = true;
     }
 
     @Override
-    public void fill(DeviceBuffer x, float value, int n) {
-        memset("fill", x, Float.floatToRawIntBits(value), n);
+    protected boolean vendorGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceBuffer a,
+                                 DeviceBuffer b, float beta, DeviceBuffer c) {
+        if (cublas == null) {
+            return false;
+        }
+        enter();
+        cublas.sgemm(transA, transB, m, n, k, alpha, buf(a).ptr(), buf(b).ptr(), beta, buf(c).ptr());
+        return true;
     }
 
     @Override
-    public void fillInt(DeviceBuffer x, int value, int n) {
-        memset("fillInt", x, value, n);
-    }
-
-    private void memset(String op, DeviceBuffer x, int bits, int n) {
-        if (n <= 0) {
-            return;
-        }
+    protected void memset32(String op, DeviceBuffer x, int bits, int n) {
         enter();
         check(JCudaDriver.cuMemsetD32Async(buf(x).ptr(), bits, n, stream), op, "cuMemsetD32Async");
     }
@@ -516,70 +365,12 @@ final class CudaEngine implements ComputeEngine {
                 "cuMemcpyDtoDAsync");
     }
 
-    @Override
-    public void scale(DeviceBuffer x, float alpha, int n) {
-        run1("scale", "scale_f32", n, x, alpha, n);
-    }
-
-    @Override
-    public void axpy(float alpha, DeviceBuffer x, DeviceBuffer y, int n) {
-        run1("axpy", "axpy_f32", n, alpha, x, y, n);
-    }
-
-    @Override
-    public void norm(NormKind kind, DeviceBuffer x, DeviceBuffer out, int n) {
-        switch (kind) {
-            case L1 -> reduceAll("norm(L1)", x, out, n, 1, 0);
-            case L2 -> reduceAll("norm(L2)", x, out, n, 2, 1);
-            case LINF -> reduceAll("norm(LINF)", x, out, n, 3, 2);
-        }
-    }
-
-    @Override
-    public void sum(DeviceBuffer x, DeviceBuffer out, int n) {
-        reduceAll("sum", x, out, n, 0, 0);
-    }
-
-    private void reduceAll(String op, DeviceBuffer x, DeviceBuffer out, int n, int mode, int finishMode) {
-        int groups = partialGroups(n);
-        CudaBuffer partials = allocate(DType.F32, groups);
-        try {
-            launch(op, "reduce_partials", groups, 1, wg, 1, x, n, mode, partials);
-            finish(op, partials, groups, out, 1f, finishMode);
-        } finally {
-            free(partials);
-        }
-    }
-
-    private void finish(String op, CudaBuffer partials, int count, DeviceBuffer out, float scale, int mode) {
-        launch(op, "reduce_finish", 1, 1, wg, 1, partials, count, out, scale, mode);
-    }
-
-    private int partialGroups(int n) {
-        return Math.max(1, Math.min(MAX_PARTIALS, ceilDiv(n, wg)));
-    }
-
-    // ================================================================ launching
-
-    /** One thread per element, n of them. */
-    private void run1(String op, String kernel, int n, Object... args) {
-        if (n > 0) {
-            launch(op, kernel, ceilDiv(n, wg), 1, wg, 1, args);
-        }
-    }
-
-    /** One block per row (or column). */
-    private void runRows(String op, String kernel, int blocks, Object... args) {
-        if (blocks > 0) {
-            launch(op, kernel, blocks, 1, wg, 1, args);
-        }
-    }
-
     /**
      * Enqueues {@code kernel} on the stream. Arguments: buffers (null for an optional buffer the
      * kernel will not touch: a null device pointer), Integers and Floats, in the kernel's order.
      */
-    private void launch(String op, String kernel, int gridX, int gridY, int blockX, int blockY, Object... args) {
+    @Override
+    protected void launch(String op, String kernel, int gridX, int gridY, int blockX, int blockY, Object... args) {
         enter();
         CUfunction f = functions.get(kernel);
         if (f == null) {
@@ -606,16 +397,8 @@ final class CudaEngine implements ComputeEngine {
                 op, "cuLaunchKernel(" + kernel + ")");
     }
 
-    private static int flag(boolean b) {
-        return b ? 1 : 0;
-    }
-
     private static CudaBuffer buf(DeviceBuffer b) {
         return (CudaBuffer) b;
-    }
-
-    private static int ceilDiv(int a, int b) {
-        return (a + b - 1) / b;
     }
 
     private void check(int result, String op, String call) {
