@@ -58,20 +58,34 @@ final class Cublas implements AutoCloseable {
     }
 
     /**
-     * Row-major {@code C = alpha op(A) op(B) + beta C}. cuBLAS is column-major, and a row-major
-     * matrix is its transpose in column-major; so compute {@code C^T = op(B)^T op(A)^T}, which is
-     * cuBLAS's {@code gemm(opB, opA, n, m, k, B, A, C)} with the leading dimensions of the
-     * row-major storage. k must be at least 1.
+     * The arguments of one column-major {@code cublasSgemm} call: {@code C' = op1(X) op2(Y)} with
+     * X first, {@code m x n} result, inner dimension {@code k}, and leading dimensions.
      */
-    void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, CUdeviceptr a, CUdeviceptr b,
-               float beta, CUdeviceptr c) {
+    record Call(boolean transFirst, boolean transSecond, int m, int n, int k, boolean firstIsB, int ldFirst,
+                int ldSecond, int ldc) {
+    }
+
+    /**
+     * Row-major {@code C = op(A) op(B)} as a column-major cuBLAS call. A row-major matrix is its
+     * transpose in column-major, so compute {@code C^T = op(B)^T op(A)^T}: cuBLAS's
+     * {@code gemm(opB, opA, n, m, k, B, A, C)}, with the leading dimensions being the row
+     * lengths of the row-major storage. k must be at least 1.
+     */
+    static Call plan(boolean transA, boolean transB, int m, int n, int k) {
         int lda = transA ? m : k;  // row length of A as stored: k x m when transA, else m x k
         int ldb = transB ? k : n;  // B is n x k when transB, else k x n
+        return new Call(transB, transA, n, m, k, true, ldb, lda, n);
+    }
+
+    /** Enqueues row-major {@code C = alpha op(A) op(B) + beta C} on the handle's stream. */
+    void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, CUdeviceptr a, CUdeviceptr b,
+               float beta, CUdeviceptr c) {
+        Call p = plan(transA, transB, m, n, k);
         check(JCublas2.cublasSgemm(handle,
-                transB ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
-                transA ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
-                n, m, k, Pointer.to(new float[] {alpha}), b, ldb, a, lda,
-                Pointer.to(new float[] {beta}), c, n), "cublasSgemm");
+                p.transFirst() ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
+                p.transSecond() ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
+                p.m(), p.n(), p.k(), Pointer.to(new float[] {alpha}), p.firstIsB() ? b : a, p.ldFirst(),
+                p.firstIsB() ? a : b, p.ldSecond(), Pointer.to(new float[] {beta}), c, p.ldc()), "cublasSgemm");
     }
 
     @Override
