@@ -45,13 +45,13 @@ final class BenchCommand implements Command {
 
     @Override
     public int run(List<String> args, Console console) throws IOException, InterruptedException {
-        Args a = Args.parse(args, Set.of("out", "jar"), Set.of("full")).noPositional();
-        Path jar = a.has("jar") ? Path.of(a.get("jar", "")) : defaultJar();
+        Options a = Options.parse(args, Set.of("--out", "--jar"), Set.of("--full"));
+        Path jar = a.has("--jar") ? Path.of(a.string("--jar", "")) : defaultJar();
         if (jar == null || !Files.isReadable(jar)) {
             throw new UsageException("benchmarks jar not found" + (jar == null ? "" : " at " + jar)
                     + "; build it with ./mvnw -q -DskipTests package, or pass --jar FILE", 1);
         }
-        Path out = Path.of(a.get("out", defaultOut(jar).toString()));
+        Path out = Path.of(a.string("--out", defaultOut(jar).toString()));
         try {
             Files.createDirectories(out);
         } catch (IOException e) {
@@ -63,7 +63,7 @@ final class BenchCommand implements Command {
         Path results = out.resolve("results.json");
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "-jar", jar.toString()));
-        if (!a.has("full")) {
+        if (!a.has("--full")) {
             cmd.addAll(List.of("-f", "1", "-wi", "2", "-w", "300ms", "-i", "3", "-r", "400ms",
                     "-p", "size=256,512,1024", "-p", "elements=1048576",
                     "-p", "batch=64", "-p", "optimizer=adam,sgd",

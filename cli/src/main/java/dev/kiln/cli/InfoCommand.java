@@ -38,9 +38,9 @@ final class InfoCommand implements Command {
 
     @Override
     public int run(List<String> args, Console console) {
-        Args a = Args.parse(args, Set.of(), Set.of("json")).noPositional();
+        Options a = Options.parse(args, Set.of(), Set.of("--json"));
         Map<String, Object> info = collect();
-        if (a.has("json")) {
+        if (a.has("--json")) {
             console.out().println(Json.pretty(info));
         } else {
             console.out().print(render(info));

@@ -46,13 +46,13 @@ final class VerifyCommand implements Command {
 
     @Override
     public int run(List<String> args, Console console) {
-        Args a = Args.parse(args, Set.of("backend"), Set.of("quick", "json")).noPositional();
-        boolean quick = a.has("quick");
-        boolean json = a.has("json");
+        Options a = Options.parse(args, Set.of("--backend"), Set.of("--quick", "--json"));
+        boolean quick = a.has("--quick");
+        boolean json = a.has("--json");
         List<String> specs = new ArrayList<>();
         List<Map<String, Object>> report = new ArrayList<>();
-        if (a.has("backend")) {
-            String spec = a.get("backend", "");
+        if (a.has("--backend")) {
+            String spec = a.string("--backend", "");
             Backends.resolve(spec); // unknown or unavailable: one clear error line, exit 1
             specs.add(spec);
         } else {

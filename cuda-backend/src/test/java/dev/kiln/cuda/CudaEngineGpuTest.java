@@ -1,0 +1,203 @@
+package dev.kiln.cuda;
+
+import dev.kiln.core.DType;
+import dev.kiln.core.KilnException;
+import dev.kiln.core.NormKind;
+import dev.kiln.core.Reduction;
+import dev.kiln.core.spi.ProbeResult;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Engine-level checks that need a GPU: GEMM on both paths against a double-precision loop, the
+ * device error flag, the caching allocator and the per-thread context. Skipped, with the probe's
+ * reason, where CUDA is unavailable; fails instead when {@code kiln.require.backends} names cuda
+ * (mvn -Pcuda). The op-by-op semantics are the conformance suite's job.
+ */
+class CudaEngineGpuTest {
+    private static CudaEngine engine;
+
+    static boolean required() {
+        String req = System.getProperty("kiln.require.backends", "");
+        for (String s : req.split(",")) {
+            if (s.trim().equals("cuda")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Per test, not @BeforeAll, so that each skip shows up in the report with its reason. */
+    @BeforeEach
+    void open() {
+        ProbeResult r = new CudaBackendProvider().probe();
+        if (!r.isAvailable()) {
+            if (required()) {
+                fail("CUDA is required (kiln.require.backends=" + System.getProperty("kiln.require.backends")
+                        + ") but unavailable: " + r.reason());
+            }
+            assumeTrue(false, "CUDA unavailable: " + r.reason());
+        }
+        if (engine == null) {
+            engine = (CudaEngine) new CudaBackendProvider().open(r.devices().get(0));
+        }
+    }
+
+    @AfterAll
+    static void close() {
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    @Test
+    void cudaIsAvailableWhenRequired() {
+        // Reaching here means open() succeeded; this test makes the requirement visible in reports.
+        assertTrue(new CudaBackendProvider().probe().isAvailable());
+    }
+
+    private CudaBuffer upload(float[] v) {
+        CudaBuffer b = engine.allocate(DType.F32, v.length);
+        engine.upload(v, 0, b, 0, v.length);
+        return b;
+    }
+
+    private float[] download(CudaBuffer b, int n) {
+        float[] out = new float[n];
+        engine.download(b, 0, out, 0, n);
+        return out;
+    }
+
+    private static float[] random(Random rnd, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) rnd.nextGaussian();
+        }
+        return v;
+    }
+
+    @Test
+    void gemmMatchesADoubleLoopOnEveryTransposeAndBothPaths() {
+        int m = 33, n = 17, k = 65;
+        Random rnd = new Random(7);
+        for (int t = 0; t < 4; t++) {
+            boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+            float[] a = random(rnd, m * k), b = random(rnd, k * n), c0 = random(rnd, m * n);
+            double[] want = new double[m * n];
+            double[] bound = new double[m * n];
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double s = 0, abs = 0;
+                    for (int p = 0; p < k; p++) {
+                        double av = ta ? a[p * m + i] : a[i * k + p];
+                        double bv = tb ? b[j * k + p] : b[p * n + j];
+                        s += av * bv;
+                        abs += Math.abs(av * bv);
+                    }
+                    want[i * n + j] = 1.5 * s + 0.5 * c0[i * n + j];
+                    bound[i * n + j] = k * Math.ulp(1f) * (1.5 * abs + 0.5 * Math.abs(c0[i * n + j])) + 1e-6;
+                }
+            }
+            for (boolean portable : new boolean[] {true, false}) {
+                CudaBuffer da = upload(a), db = upload(b), dc = upload(c0);
+                if (portable) {
+                    engine.portableGemm(ta, tb, m, n, k, 1.5f, da, db, 0.5f, dc);
+                } else {
+                    engine.gemm(ta, tb, m, n, k, 1.5f, da, db, 0.5f, dc);
+                }
+                float[] got = download(dc, m * n);
+                for (int i = 0; i < m * n; i++) {
+                    assertTrue(Math.abs(got[i] - want[i]) <= bound[i], (portable ? "portable" : engine.gemmImplementation())
+                            + " transA=" + ta + " transB=" + tb + " at " + i + ": " + got[i] + " vs " + want[i]);
+                }
+                engine.free(da);
+                engine.free(db);
+                engine.free(dc);
+            }
+        }
+    }
+
+    @Test
+    void betaZeroDoesNotReadC() {
+        CudaBuffer a = upload(new float[] {1, 2}), b = upload(new float[] {3, 4}),
+                c = upload(new float[] {Float.NaN});
+        engine.gemm(false, false, 1, 1, 2, 1f, a, b, 0f, c);
+        assertEquals(11f, download(c, 1)[0]);
+        engine.upload(new float[] {Float.NaN}, 0, c, 0, 1);
+        engine.portableGemm(false, false, 1, 1, 2, 1f, a, b, 0f, c);
+        assertEquals(11f, download(c, 1)[0]);
+        engine.free(a);
+        engine.free(b);
+        engine.free(c);
+    }
+
+    @Test
+    void labelOutOfRangeIsReportedAtTheNextSyncNamingTheRow() {
+        int rows = 4, cols = 3;
+        CudaBuffer logits = upload(new float[rows * cols]);
+        CudaBuffer labels = engine.allocate(DType.I32, rows);
+        engine.upload(new int[] {0, 2, 7, 1}, 0, labels, 0, rows);
+        CudaBuffer loss = engine.allocate(DType.F32, 1);
+        engine.softmaxCrossEntropy(logits, labels, loss, null, rows, cols, Reduction.MEAN, 0f);
+        KilnException e = assertThrows(KilnException.class, () -> download(loss, 1));
+        assertTrue(e.getMessage().contains("row 2"), e.getMessage());
+        assertEquals("cuda", e.backend());
+        // The flag is cleared: a good batch afterwards works.
+        engine.upload(new int[] {0, 2, 1, 1}, 0, labels, 0, rows);
+        engine.softmaxCrossEntropy(logits, labels, loss, null, rows, cols, Reduction.MEAN, 0f);
+        assertEquals(Math.log(3), download(loss, 1)[0], 1e-6);
+        engine.free(logits);
+        engine.free(labels);
+        engine.free(loss);
+    }
+
+    @Test
+    void aRepeatedStepAllocatesNothingNew() {
+        Runnable step = () -> {
+            CudaBuffer x = engine.allocate(DType.F32, 64 * 784);
+            CudaBuffer out = engine.allocate(DType.F32, 1);
+            engine.fill(x, 0.5f, 64 * 784);
+            engine.norm(NormKind.L2, x, out, 64 * 784);  // uses a scratch buffer too
+            engine.free(x);
+            engine.free(out);
+        };
+        step.run();
+        engine.synchronize();
+        long before = engine.deviceAllocations();
+        for (int i = 0; i < 10; i++) {
+            step.run();
+        }
+        engine.synchronize();
+        assertEquals(before, engine.deviceAllocations(), "cuMemAlloc calls after warm-up");
+    }
+
+    @Test
+    void anotherThreadCanUseTheEngine() throws Exception {
+        CudaBuffer x = upload(new float[] {1, 2, 3, 4});
+        CudaBuffer s = engine.allocate(DType.F32, 1);
+        ExecutorService ex = Executors.newSingleThreadExecutor();
+        try {
+            Future<Float> f = ex.submit(() -> {
+                engine.sum(x, s, 4);
+                return download(s, 1)[0];
+            });
+            assertEquals(10f, f.get());
+        } finally {
+            ex.shutdown();
+        }
+        engine.free(x);
+        engine.free(s);
+    }
+}

@@ -1,0 +1,126 @@
+package dev.kiln.cuda;
+
+import dev.kiln.core.DType;
+import dev.kiln.core.json.Json;
+import dev.kiln.core.spi.ProbeResult;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * A short GEMM timing run for the GPU bundle (JMH-free, so it fits in the bundle's test classes):
+ * the portable tiled kernel and cuBLAS, square sizes and the MNIST MLP's shapes, median of a few
+ * timed repetitions after warm-up, synchronised on the stream. Writes JSON to the first argument.
+ * Exit status 0 when it ran, 3 when CUDA is unavailable (the JSON then holds the reason).
+ *
+ * <p>Run: {@code java -cp ... dev.kiln.cuda.GemmBench OUT.json [reps]}
+ */
+public final class GemmBench {
+    private GemmBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 1) {
+            System.err.println("usage: GemmBench OUT.json [reps]");
+            System.exit(2);
+        }
+        Path out = Path.of(args[0]);
+        int reps = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("benchmark", "gemm");
+        ProbeResult probe = new CudaBackendProvider().probe();
+        doc.put("available", probe.isAvailable());
+        doc.put("details", probe.details());
+        if (!probe.isAvailable()) {
+            doc.put("reason", probe.reason());
+            write(out, doc);
+            System.out.println("GEMM benchmark: CUDA unavailable: " + probe.reason());
+            System.exit(3);
+        }
+        List<Object> results = new ArrayList<>();
+        try (CudaEngine e = (CudaEngine) new CudaBackendProvider().open(probe.devices().get(0))) {
+            doc.put("device", probe.devices().get(0).name());
+            doc.put("kernels", e.kernelOrigin());
+            doc.put("gemm", e.gemmImplementation());
+            int[][] shapes = {{64, 128, 784}, {64, 10, 64}, {784, 128, 64}, {512, 512, 512}, {1024, 1024, 1024},
+                {2048, 2048, 2048}, {4096, 4096, 4096}};
+            boolean cublas = e.gemmImplementation().startsWith("cuBLAS");
+            for (int[] s : shapes) {
+                for (String impl : cublas ? new String[] {"portable", "cublas"} : new String[] {"portable"}) {
+                    results.add(time(e, impl, s[0], s[1], s[2], reps));
+                }
+            }
+        }
+        doc.put("results", results);
+        write(out, doc);
+        for (Object r : results) {
+            System.out.println(Json.write(r));
+        }
+    }
+
+    private static Map<String, Object> time(CudaEngine e, String impl, int m, int n, int k, int reps) {
+        Random rnd = new Random(1);
+        float[] a = new float[m * k];
+        float[] b = new float[k * n];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = rnd.nextFloat() - 0.5f;
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = rnd.nextFloat() - 0.5f;
+        }
+        CudaBuffer da = e.allocate(DType.F32, a.length);
+        CudaBuffer db = e.allocate(DType.F32, b.length);
+        CudaBuffer dc = e.allocate(DType.F32, m * n);
+        try {
+            e.upload(a, 0, da, 0, a.length);
+            e.upload(b, 0, db, 0, b.length);
+            Runnable op = impl.equals("cublas") ? () -> e.gemm(false, false, m, n, k, 1f, da, db, 0f, dc)
+                    : () -> e.portableGemm(false, false, m, n, k, 1f, da, db, 0f, dc);
+            // Small shapes take microseconds: time a batch of launches per sample.
+            int inner = (long) m * n * k < 50_000_000L ? 50 : 1;
+            for (int i = 0; i < 3; i++) {
+                op.run();
+            }
+            e.synchronize();
+            double[] ms = new double[reps];
+            for (int r = 0; r < reps; r++) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < inner; i++) {
+                    op.run();
+                }
+                e.synchronize();
+                ms[r] = (System.nanoTime() - t0) / 1e6 / inner;
+            }
+            Arrays.sort(ms);
+            double median = ms[reps / 2];
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("impl", impl);
+            r.put("m", m);
+            r.put("n", n);
+            r.put("k", k);
+            r.put("median_ms", median);
+            r.put("min_ms", ms[0]);
+            r.put("gflops", 2.0 * m * n * k / (median * 1e6));
+            return r;
+        } finally {
+            e.free(da);
+            e.free(db);
+            e.free(dc);
+        }
+    }
+
+    private static void write(Path out, Map<String, Object> doc) throws Exception {
+        Path parent = out.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        Files.writeString(out, Json.pretty(doc) + "\n", StandardCharsets.UTF_8);
+    }
+}
