@@ -71,6 +71,13 @@ class CheckpointCrashTest {
         }
         LOG.log(Level.INFO, TRIES + " kills; " + killedMidWrite + " of them during a checkpoint write; reached epoch " + epoch);
 
+        // Whatever the random kills hit, also plant what a kill in the middle of a write leaves: half a
+        // checkpoint in the writer's temporary file. It must not disturb reading or resuming.
+        byte[] whole = Files.readAllBytes(ckpt);
+        Path half = dir.resolve("." + ckpt.getFileName() + ".4242424242.tmp");
+        Files.write(half, java.util.Arrays.copyOf(whole, whole.length / 2));
+        assertEquals(epoch, Integer.parseInt(Safetensors.read(ckpt).metadata().get("epoch")));
+
         // Resume from the survivor for two more epochs: it finishes, cleans up, and matches an uninterrupted run.
         Path resumed = dir.resolve("resumed.json");
         run("train", "--resume", ckpt.toString(), "--data", data.toString(), "--epochs", Integer.toString(epoch + 2),
