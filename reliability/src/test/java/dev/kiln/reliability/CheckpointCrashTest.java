@@ -30,8 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Crash safety of {@code kiln train --save}: a child JVM trains and writes a checkpoint after
- * every epoch, and is killed with SIGKILL ({@link Process#destroyForcibly()}) at a random moment,
- * eight times, each run resuming from what the previous one left. After every kill the checkpoint
+ * every epoch, and is killed with SIGKILL ({@link Process#destroyForcibly()}) at a random moment or
+ * as soon as a checkpoint write has begun, eight times, each run resuming from what the previous one left. After every kill the checkpoint
  * on disk loads and is a whole epoch (the previous one intact); a killed write's temporary file
  * never gets in the way and the next save deletes it; and resuming from the survivor gives exactly
  * the figures of a run that was never interrupted.
@@ -59,15 +59,17 @@ class CheckpointCrashTest {
             } else {
                 args.addAll(List.of("--resume", ckpt.toString()));
             }
-            runAndKill(args, random.nextInt(400), t);
+            java.util.Set<String> before = temporaries();
+            // Odd tries aim at a checkpoint write (kill as soon as its temporary file appears); even ones at any moment.
+            runAndKill(args, random.nextInt(400), t % 2 == 1, t);
             // The survivor loads, is a whole epoch, and never goes backwards.
             Safetensors.Contents c = Safetensors.read(ckpt);
             int e = Integer.parseInt(c.metadata().get("epoch"));
             assertTrue(e >= Math.max(1, epoch), "try " + t + ": checkpoint epoch " + e + " after " + epoch);
             epoch = e;
-            long leftovers = temporaries();
-            assertTrue(leftovers <= 1, "at most the killed write's temporary file is left: " + leftovers);
-            killedMidWrite += leftovers > 0 ? 1 : 0;
+            java.util.Set<String> now = temporaries();
+            assertTrue(now.size() <= t + 1, "at most one temporary file per killed run: " + now);
+            killedMidWrite += now.stream().anyMatch(f -> !before.contains(f)) ? 1 : 0;
         }
         LOG.log(Level.INFO, TRIES + " kills; " + killedMidWrite + " of them during a checkpoint write; reached epoch " + epoch);
 
@@ -82,7 +84,7 @@ class CheckpointCrashTest {
         Path resumed = dir.resolve("resumed.json");
         run("train", "--resume", ckpt.toString(), "--data", data.toString(), "--epochs", Integer.toString(epoch + 2),
                 "--save", ckpt.toString(), "--metrics-json", resumed.toString());
-        assertEquals(0, temporaries(), "the next save deleted the killed writes' temporary files");
+        assertEquals(java.util.Set.of(), temporaries(), "the next save deleted the killed writes' temporary files");
         assertEquals(Integer.toString(epoch + 2), Safetensors.read(ckpt).metadata().get("epoch"));
         Path straight = dir.resolve("straight.json");
         run("train", "--backend", "cpu", "--hidden", "256,128", "--data", data.toString(), "--epochs",
@@ -99,14 +101,19 @@ class CheckpointCrashTest {
         }
     }
 
-    private long temporaries() throws IOException {
+    /** The names of the checkpoint writers' temporary files in the directory. */
+    private java.util.Set<String> temporaries() throws IOException {
         try (var files = Files.list(dir)) {
-            return files.filter(p -> p.getFileName().toString().endsWith(".tmp")).count();
+            return files.map(p -> p.getFileName().toString()).filter(f -> f.endsWith(".tmp"))
+                    .collect(java.util.stream.Collectors.toSet());
         }
     }
 
-    /** Starts {@code kiln} in a child JVM, waits for its first finished epoch, then {@code delayMs}, then SIGKILL. */
-    private void runAndKill(List<String> args, int delayMs, int attempt) throws Exception {
+    /**
+     * Starts {@code kiln} in a child JVM, waits for its first finished epoch, then {@code delayMs}
+     * (and, when {@code duringWrite}, until a checkpoint's temporary file exists), then SIGKILL.
+     */
+    private void runAndKill(List<String> args, int delayMs, boolean duringWrite, int attempt) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "-Dkiln.leaks=simple", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
@@ -132,6 +139,12 @@ class CheckpointCrashTest {
             assertTrue(started || !p.isAlive(), "the child never finished an epoch");
             assertTrue(p.isAlive(), "the child exited by itself: " + Files.readString(err));
             Thread.sleep(delayMs);
+            // A write has begun when a temporary file appears that was not there before this run.
+            java.util.Set<String> old = temporaries();
+            long until = System.nanoTime() + 5_000_000_000L;
+            while (duringWrite && old.containsAll(temporaries()) && p.isAlive() && System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
         } finally {
             p.destroyForcibly();
             p.waitFor(60, TimeUnit.SECONDS);
