@@ -17,8 +17,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * allocation site (with {@code -Dkiln.leaks=paranoid}, on in every Kiln test run).
  *
  * <p>After all tests of a class, it looks at the backends opened while the class ran: one closed
- * with live tensors, or still open with live tensors, is a leak. A still-open leaking backend is
- * closed (its memory freed) before the class fails. Modules register it for every test class with
+ * with live tensors, or still open (with or without tensors: its device context leaks), is a
+ * leak. A backend left open is closed (its memory freed) before the class fails. Modules register it for every test class with
  * {@code junit.jupiter.extensions.autodetection.enabled=true} in {@code junit-platform.properties}
  * and {@code META-INF/services/org.junit.jupiter.api.extension.Extension}. A class that leaks on
  * purpose (to test the leak report itself) carries {@code @Tag(CoreLeakCheck.EXPECTED_LEAKS)}.
@@ -64,6 +64,8 @@ public final class CoreLeakCheck implements BeforeAllCallback, AfterAllCallback 
             }
             List<Tensor> live = b.liveTensors();
             if (live.isEmpty()) {
+                problems.add("still open: backend " + b.name() + " (" + b + "), opened by this class and never closed");
+                b.close();
                 continue;
             }
             problems.add("still open: " + b.leakReport(live));

@@ -50,6 +50,17 @@ class LeakCheckTest {
         }
     }
 
+    /** Leaves an empty backend open (its device context would leak). */
+    static class ForgetsToCloseTheBackend {
+        /** Kept reachable: the registry holds backends weakly, and one collected before the check is not seen. */
+        static Backend forgotten;
+
+        @Test
+        void leaks() {
+            forgotten = new Backend("reference", new ReferenceEngine(), LeakDetection.PARANOID);
+        }
+    }
+
     /** Closes everything it opens. */
     static class Clean {
         @Test
@@ -82,6 +93,15 @@ class LeakCheckTest {
         assertTrue(Backend.openBackends().stream().noneMatch(b -> !b.liveTensors().isEmpty()
                 && b.liveTensors().get(0).name() != null && b.liveTensors().get(0).name().equals("forgotten")),
                 "the check closed the leaking backend");
+    }
+
+    @Test
+    void aClassLeavingABackendOpenFails() {
+        TestExecutionResult r = runClass(ForgetsToCloseTheBackend.class);
+        assertEquals(TestExecutionResult.Status.FAILED, r.getStatus(), r.toString());
+        String msg = r.getThrowable().orElseThrow().getMessage();
+        assertTrue(msg.contains("still open: backend reference") && msg.contains("never closed"), msg);
+        assertTrue(ForgetsToCloseTheBackend.forgotten.isClosed(), "the check closed it");
     }
 
     @Test
