@@ -20,6 +20,13 @@ final class Gemm {
     static final int MC = 192;
     /** Preferred C block width, in columns (rounded to the kernel's NR); KC x NC floats fit in L2. */
     static final int NC = 512;
+    /**
+     * An operand of at most this many floats (512 KiB, so it stays in L2) is read in place
+     * instead of packed, whole panels at least: B when stored k x n, A either way (a row-major A
+     * is read with one stride per row). For the MLP's shapes packing would cost about as much as
+     * the multiply; for big operands packing pays for itself.
+     */
+    static final long DIRECT_MAX = 128 * 1024;
     /** Below this many multiply-adds, the unpacked loops win. */
     static final long TINY = 16 * 16 * 16;
     /** Below this many multiply-adds, one thread does it all (a hand-off costs about 20 microseconds). */
@@ -37,6 +44,12 @@ final class Gemm {
 
     GemmKernel kernel() {
         return kernel;
+    }
+
+    /** Drops the packing buffers (they can be as large as A and B). */
+    void release() {
+        packA = new float[0];
+        packB = new float[0];
     }
 
     void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, float[] b, float beta,
@@ -93,11 +106,14 @@ final class Gemm {
         int nPanels = ceilDiv(n, nr);
         int kBlocks = ceilDiv(k, KC_MAX);
         int kc = ceilDiv(k, kBlocks);
-        if (packA.length < mPanels * mr * k) {
-            packA = new float[mPanels * mr * k];
+        // Padding to whole panels can push a product just under 2^31 elements over it.
+        int needA = Math.multiplyExact(mPanels * mr, k);
+        int needB = Math.multiplyExact(nPanels * nr, k);
+        if (packA.length < needA) {
+            packA = new float[needA];
         }
-        if (packB.length < nPanels * nr * k) {
-            packB = new float[nPanels * nr * k];
+        if (packB.length < needB) {
+            packB = new float[needB];
         }
         // Blocks of C: cache-sized, and small enough that every thread gets several.
         int mcp = Math.max(1, MC / mr);
@@ -159,6 +175,9 @@ final class Gemm {
         /** Per (K block, panel): UNPACKED, PACKING, READY or FAILED. */
         final AtomicIntegerArray aState;
         final AtomicIntegerArray bState;
+        /** Whether whole A (B) panels are read in place rather than packed. */
+        final boolean directA;
+        final boolean directB;
 
         Job(GemmKernel kernel, boolean transA, boolean transB, int m, int n, int k, int kc, int kBlocks, float alpha,
             float[] a, float[] b, float beta, float[] c, float[] pa, float[] pb, int mcp, int ncp) {
@@ -186,6 +205,16 @@ final class Gemm {
             this.nBlocks = ceilDiv(nPanels, ncp);
             this.aState = new AtomicIntegerArray(kBlocks * mPanels);
             this.bState = new AtomicIntegerArray(kBlocks * nPanels);
+            this.directA = (long) k * m <= DIRECT_MAX;
+            this.directB = !transB && (long) k * n <= DIRECT_MAX;
+        }
+
+        private boolean inPlaceA(int panel) {
+            return directA && (panel + 1) * mr <= m;
+        }
+
+        private boolean inPlaceB(int panel) {
+            return directB && (panel + 1) * nr <= n;
         }
 
         /** Computes block t of C over all K blocks, in order. */
@@ -204,12 +233,30 @@ final class Gemm {
                 for (int ip = ip0; ip < ip1; ip++) {
                     int i0 = ip * mr;
                     int rows = Math.min(mr, m - i0);
-                    int aOff = p0 * mPanels * mr + ip * kcb * mr;
+                    boolean aIn = inPlaceA(ip);
+                    float[] as = aIn ? a : pa;
+                    int aOff;
+                    int aRowStride = 1;
+                    int aStep = mr;
+                    if (!aIn) {
+                        aOff = p0 * mPanels * mr + ip * kcb * mr;
+                    } else if (transA) {
+                        aOff = p0 * m + i0;
+                        aStep = m;
+                    } else {
+                        aOff = i0 * k + p0;
+                        aRowStride = k;
+                        aStep = 1;
+                    }
                     for (int jp = jp0; jp < jp1; jp++) {
                         int j0 = jp * nr;
                         int cols = Math.min(nr, n - j0);
-                        int bOff = p0 * nPanels * nr + jp * kcb * nr;
-                        kernel.tile(kcb, pa, aOff, pb, bOff, c, i0 * n + j0, n, rows, cols, alpha, beta, first);
+                        boolean bIn = inPlaceB(jp);
+                        float[] bs = bIn ? b : pb;
+                        int bOff = bIn ? p0 * n + j0 : p0 * nPanels * nr + jp * kcb * nr;
+                        int bStep = bIn ? n : nr;
+                        kernel.tile(kcb, as, aOff, aRowStride, aStep, bs, bOff, bStep, c, i0 * n + j0, n, rows, cols, alpha, beta,
+                                first);
                     }
                 }
             }
@@ -220,6 +267,9 @@ final class Gemm {
             AtomicIntegerArray st = isA ? aState : bState;
             int base = kb * (isA ? mPanels : nPanels);
             for (int q = from; q < to; q++) {
+                if (isA ? inPlaceA(q) : inPlaceB(q)) {
+                    continue;
+                }
                 if (st.get(base + q) == UNPACKED && st.compareAndSet(base + q, UNPACKED, PACKING)) {
                     try {
                         if (isA) {
@@ -235,6 +285,9 @@ final class Gemm {
                 }
             }
             for (int q = from; q < to; q++) {
+                if (isA ? inPlaceA(q) : inPlaceB(q)) {
+                    continue;
+                }
                 int s;
                 while ((s = st.get(base + q)) != READY) {
                     if (s == FAILED) {

@@ -21,14 +21,14 @@ final class ScalarGemmKernel implements GemmKernel {
     }
 
     @Override
-    public void tile(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int cOff, int ldc, int rows,
-                     int cols, float alpha, float beta, boolean first) {
+    public void tile(int kc, float[] ap, int aOff, int aRowStride, int aStep, float[] bp, int bOff, int bStep,
+                     float[] c, int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first) {
         float[] acc = new float[MR * NR];
         for (int p = 0; p < kc; p++) {
-            int ab = aOff + p * MR;
-            int bb = bOff + p * NR;
+            int ab = aOff + p * aStep;
+            int bb = bOff + p * bStep;
             for (int r = 0; r < MR; r++) {
-                float a = ap[ab + r];
+                float a = ap[ab + r * aRowStride];
                 int o = r * NR;
                 for (int j = 0; j < NR; j++) {
                     acc[o + j] = Math.fma(a, bp[bb + j], acc[o + j]);
