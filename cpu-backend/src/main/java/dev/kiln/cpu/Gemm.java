@@ -225,6 +225,7 @@ final class Gemm {
             int ip1 = Math.min(mPanels, ip0 + mBlockPanels);
             int jp0 = bj * nBlockPanels;
             int jp1 = Math.min(nPanels, jp0 + nBlockPanels);
+            float[] scratch = new float[mr * nr];
             for (int kb = 0, p0 = 0; p0 < k; kb++, p0 += kc) {
                 int kcb = Math.min(kc, k - p0);
                 boolean first = p0 == 0;
@@ -256,7 +257,7 @@ final class Gemm {
                         int bOff = bIn ? p0 * n + j0 : p0 * nPanels * nr + jp * kcb * nr;
                         int bStep = bIn ? n : nr;
                         kernel.tile(kcb, as, aOff, aRowStride, aStep, bs, bOff, bStep, c, i0 * n + j0, n, rows, cols, alpha, beta,
-                                first);
+                                first, scratch);
                     }
                 }
             }

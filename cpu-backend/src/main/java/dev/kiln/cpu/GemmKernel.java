@@ -26,10 +26,11 @@ interface GemmKernel {
     /**
      * Computes the tile and merges it into C at {@code c[cOff..]} (row stride {@code ldc}); only
      * {@code rows x cols} of the tile are written. {@code first} says whether this is the first
-     * K block (then C is scaled by beta, and not read when beta is 0).
+     * K block (then C is scaled by beta, and not read when beta is 0). {@code scratch} holds at
+     * least {@code mr() * nr()} floats that the calling thread owns.
      */
     void tile(int kc, float[] ap, int aOff, int aRowStride, int aStep, float[] bp, int bOff, int bStep, float[] c,
-              int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first);
+              int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first, float[] scratch);
 
     /** The merge of one accumulated value into C; the SIMD kernels do exactly this per lane. */
     static float update(float acc, float old, float alpha, float beta, boolean first) {

@@ -22,8 +22,9 @@ final class ScalarGemmKernel implements GemmKernel {
 
     @Override
     public void tile(int kc, float[] ap, int aOff, int aRowStride, int aStep, float[] bp, int bOff, int bStep,
-                     float[] c, int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first) {
-        float[] acc = new float[MR * NR];
+                     float[] c, int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first,
+                     float[] acc) {
+        java.util.Arrays.fill(acc, 0, MR * NR, 0f);
         for (int p = 0; p < kc; p++) {
             int ab = aOff + p * aStep;
             int bb = bOff + p * bStep;

@@ -35,51 +35,53 @@ final class VectorGemmKernel implements GemmKernel {
 
     /** A read in place from row-major storage: element (r, p) at aOff + r * lda + p. */
     private static void tileRowA(int kc, float[] ap, int aOff, int lda, float[] bp, int bOff, int bStep, float[] c,
-                                 int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first) {
+                                 int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first,
+                                 float[] t) {
         if (cols > L) {
             if (rows > 8) {
-                rows12x2(kc, ap, aOff, lda, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first);
+                rows12x2(kc, ap, aOff, lda, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
             } else if (rows > 4) {
-                rows8x2(kc, ap, aOff, lda, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first);
+                rows8x2(kc, ap, aOff, lda, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
             } else {
-                rows4x2(kc, ap, aOff, lda, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first);
+                rows4x2(kc, ap, aOff, lda, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
             }
         } else if (rows > 8) {
-            rows12x1(kc, ap, aOff, lda, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first);
+            rows12x1(kc, ap, aOff, lda, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
         } else if (rows > 4) {
-            rows8x1(kc, ap, aOff, lda, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first);
+            rows8x1(kc, ap, aOff, lda, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
         } else {
-            rows4x1(kc, ap, aOff, lda, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first);
+            rows4x1(kc, ap, aOff, lda, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
         }
     }
 
     @Override
     public void tile(int kc, float[] ap, int aOff, int aRowStride, int aStep, float[] bp, int bOff, int bStep,
-                     float[] c, int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first) {
+                     float[] c, int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first,
+                     float[] t) {
         if (aRowStride != 1) {
-            tileRowA(kc, ap, aOff, aRowStride, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first);
+            tileRowA(kc, ap, aOff, aRowStride, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
             return;
         }
         if (cols > L) {
             if (rows > 8) {
-                tile12x2(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first);
+                tile12x2(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
             } else if (rows > 4) {
-                tile8x2(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first);
+                tile8x2(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
             } else {
-                tile4x2(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first);
+                tile4x2(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
             }
         } else if (rows > 8) {
-            tile12x1(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first);
+            tile12x1(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
         } else if (rows > 4) {
-            tile8x1(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first);
+            tile8x1(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
         } else {
-            tile4x1(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first);
+            tile4x1(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
         }
     }
 
     /** The 12 x 2-vector tile. */
     private static void tile12x2(int kc, float[] ap, int aOff, int aStep, float[] bp, int bOff, int bStep, float[] c, int cOff, int ldc,
-                                 int rows, int cols, float alpha, float beta, boolean first) {
+                                 int rows, int cols, float alpha, float beta, boolean first, float[] t) {
         FloatVector c0_0 = FloatVector.zero(S);
         FloatVector c0_1 = FloatVector.zero(S);
         FloatVector c1_0 = FloatVector.zero(S);
@@ -148,67 +150,36 @@ final class VectorGemmKernel implements GemmKernel {
             ai += aStep;
             bi += bStep;
         }
-        if (rows == 12 && cols == 2 * L) {
-            FloatVector av = FloatVector.broadcast(S, alpha);
-            FloatVector bv = FloatVector.broadcast(S, beta);
-            boolean betaZero = beta == 0f;
-            merge(c0_0, c, cOff, av, bv, betaZero, first);
-            merge(c0_1, c, cOff + L, av, bv, betaZero, first);
-            merge(c1_0, c, cOff + 1 * ldc, av, bv, betaZero, first);
-            merge(c1_1, c, cOff + 1 * ldc + L, av, bv, betaZero, first);
-            merge(c2_0, c, cOff + 2 * ldc, av, bv, betaZero, first);
-            merge(c2_1, c, cOff + 2 * ldc + L, av, bv, betaZero, first);
-            merge(c3_0, c, cOff + 3 * ldc, av, bv, betaZero, first);
-            merge(c3_1, c, cOff + 3 * ldc + L, av, bv, betaZero, first);
-            merge(c4_0, c, cOff + 4 * ldc, av, bv, betaZero, first);
-            merge(c4_1, c, cOff + 4 * ldc + L, av, bv, betaZero, first);
-            merge(c5_0, c, cOff + 5 * ldc, av, bv, betaZero, first);
-            merge(c5_1, c, cOff + 5 * ldc + L, av, bv, betaZero, first);
-            merge(c6_0, c, cOff + 6 * ldc, av, bv, betaZero, first);
-            merge(c6_1, c, cOff + 6 * ldc + L, av, bv, betaZero, first);
-            merge(c7_0, c, cOff + 7 * ldc, av, bv, betaZero, first);
-            merge(c7_1, c, cOff + 7 * ldc + L, av, bv, betaZero, first);
-            merge(c8_0, c, cOff + 8 * ldc, av, bv, betaZero, first);
-            merge(c8_1, c, cOff + 8 * ldc + L, av, bv, betaZero, first);
-            merge(c9_0, c, cOff + 9 * ldc, av, bv, betaZero, first);
-            merge(c9_1, c, cOff + 9 * ldc + L, av, bv, betaZero, first);
-            merge(c10_0, c, cOff + 10 * ldc, av, bv, betaZero, first);
-            merge(c10_1, c, cOff + 10 * ldc + L, av, bv, betaZero, first);
-            merge(c11_0, c, cOff + 11 * ldc, av, bv, betaZero, first);
-            merge(c11_1, c, cOff + 11 * ldc + L, av, bv, betaZero, first);
-        } else {
-            float[] t = new float[12 * 2 * L];
-            c0_0.intoArray(t, 0 * L);
-            c0_1.intoArray(t, 0 * L + L);
-            c1_0.intoArray(t, 2 * L);
-            c1_1.intoArray(t, 2 * L + L);
-            c2_0.intoArray(t, 4 * L);
-            c2_1.intoArray(t, 4 * L + L);
-            c3_0.intoArray(t, 6 * L);
-            c3_1.intoArray(t, 6 * L + L);
-            c4_0.intoArray(t, 8 * L);
-            c4_1.intoArray(t, 8 * L + L);
-            c5_0.intoArray(t, 10 * L);
-            c5_1.intoArray(t, 10 * L + L);
-            c6_0.intoArray(t, 12 * L);
-            c6_1.intoArray(t, 12 * L + L);
-            c7_0.intoArray(t, 14 * L);
-            c7_1.intoArray(t, 14 * L + L);
-            c8_0.intoArray(t, 16 * L);
-            c8_1.intoArray(t, 16 * L + L);
-            c9_0.intoArray(t, 18 * L);
-            c9_1.intoArray(t, 18 * L + L);
-            c10_0.intoArray(t, 20 * L);
-            c10_1.intoArray(t, 20 * L + L);
-            c11_0.intoArray(t, 22 * L);
-            c11_1.intoArray(t, 22 * L + L);
-            mergeTail(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
-        }
+        c0_0.intoArray(t, 0 * L);
+        c0_1.intoArray(t, 0 * L + L);
+        c1_0.intoArray(t, 2 * L);
+        c1_1.intoArray(t, 2 * L + L);
+        c2_0.intoArray(t, 4 * L);
+        c2_1.intoArray(t, 4 * L + L);
+        c3_0.intoArray(t, 6 * L);
+        c3_1.intoArray(t, 6 * L + L);
+        c4_0.intoArray(t, 8 * L);
+        c4_1.intoArray(t, 8 * L + L);
+        c5_0.intoArray(t, 10 * L);
+        c5_1.intoArray(t, 10 * L + L);
+        c6_0.intoArray(t, 12 * L);
+        c6_1.intoArray(t, 12 * L + L);
+        c7_0.intoArray(t, 14 * L);
+        c7_1.intoArray(t, 14 * L + L);
+        c8_0.intoArray(t, 16 * L);
+        c8_1.intoArray(t, 16 * L + L);
+        c9_0.intoArray(t, 18 * L);
+        c9_1.intoArray(t, 18 * L + L);
+        c10_0.intoArray(t, 20 * L);
+        c10_1.intoArray(t, 20 * L + L);
+        c11_0.intoArray(t, 22 * L);
+        c11_1.intoArray(t, 22 * L + L);
+        merge(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
     }
 
     /** The 8 x 2-vector tile. */
     private static void tile8x2(int kc, float[] ap, int aOff, int aStep, float[] bp, int bOff, int bStep, float[] c, int cOff, int ldc,
-                                 int rows, int cols, float alpha, float beta, boolean first) {
+                                 int rows, int cols, float alpha, float beta, boolean first, float[] t) {
         FloatVector c0_0 = FloatVector.zero(S);
         FloatVector c0_1 = FloatVector.zero(S);
         FloatVector c1_0 = FloatVector.zero(S);
@@ -257,51 +228,28 @@ final class VectorGemmKernel implements GemmKernel {
             ai += aStep;
             bi += bStep;
         }
-        if (rows == 8 && cols == 2 * L) {
-            FloatVector av = FloatVector.broadcast(S, alpha);
-            FloatVector bv = FloatVector.broadcast(S, beta);
-            boolean betaZero = beta == 0f;
-            merge(c0_0, c, cOff, av, bv, betaZero, first);
-            merge(c0_1, c, cOff + L, av, bv, betaZero, first);
-            merge(c1_0, c, cOff + 1 * ldc, av, bv, betaZero, first);
-            merge(c1_1, c, cOff + 1 * ldc + L, av, bv, betaZero, first);
-            merge(c2_0, c, cOff + 2 * ldc, av, bv, betaZero, first);
-            merge(c2_1, c, cOff + 2 * ldc + L, av, bv, betaZero, first);
-            merge(c3_0, c, cOff + 3 * ldc, av, bv, betaZero, first);
-            merge(c3_1, c, cOff + 3 * ldc + L, av, bv, betaZero, first);
-            merge(c4_0, c, cOff + 4 * ldc, av, bv, betaZero, first);
-            merge(c4_1, c, cOff + 4 * ldc + L, av, bv, betaZero, first);
-            merge(c5_0, c, cOff + 5 * ldc, av, bv, betaZero, first);
-            merge(c5_1, c, cOff + 5 * ldc + L, av, bv, betaZero, first);
-            merge(c6_0, c, cOff + 6 * ldc, av, bv, betaZero, first);
-            merge(c6_1, c, cOff + 6 * ldc + L, av, bv, betaZero, first);
-            merge(c7_0, c, cOff + 7 * ldc, av, bv, betaZero, first);
-            merge(c7_1, c, cOff + 7 * ldc + L, av, bv, betaZero, first);
-        } else {
-            float[] t = new float[8 * 2 * L];
-            c0_0.intoArray(t, 0 * L);
-            c0_1.intoArray(t, 0 * L + L);
-            c1_0.intoArray(t, 2 * L);
-            c1_1.intoArray(t, 2 * L + L);
-            c2_0.intoArray(t, 4 * L);
-            c2_1.intoArray(t, 4 * L + L);
-            c3_0.intoArray(t, 6 * L);
-            c3_1.intoArray(t, 6 * L + L);
-            c4_0.intoArray(t, 8 * L);
-            c4_1.intoArray(t, 8 * L + L);
-            c5_0.intoArray(t, 10 * L);
-            c5_1.intoArray(t, 10 * L + L);
-            c6_0.intoArray(t, 12 * L);
-            c6_1.intoArray(t, 12 * L + L);
-            c7_0.intoArray(t, 14 * L);
-            c7_1.intoArray(t, 14 * L + L);
-            mergeTail(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
-        }
+        c0_0.intoArray(t, 0 * L);
+        c0_1.intoArray(t, 0 * L + L);
+        c1_0.intoArray(t, 2 * L);
+        c1_1.intoArray(t, 2 * L + L);
+        c2_0.intoArray(t, 4 * L);
+        c2_1.intoArray(t, 4 * L + L);
+        c3_0.intoArray(t, 6 * L);
+        c3_1.intoArray(t, 6 * L + L);
+        c4_0.intoArray(t, 8 * L);
+        c4_1.intoArray(t, 8 * L + L);
+        c5_0.intoArray(t, 10 * L);
+        c5_1.intoArray(t, 10 * L + L);
+        c6_0.intoArray(t, 12 * L);
+        c6_1.intoArray(t, 12 * L + L);
+        c7_0.intoArray(t, 14 * L);
+        c7_1.intoArray(t, 14 * L + L);
+        merge(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
     }
 
     /** The 4 x 2-vector tile. */
     private static void tile4x2(int kc, float[] ap, int aOff, int aStep, float[] bp, int bOff, int bStep, float[] c, int cOff, int ldc,
-                                 int rows, int cols, float alpha, float beta, boolean first) {
+                                 int rows, int cols, float alpha, float beta, boolean first, float[] t) {
         FloatVector c0_0 = FloatVector.zero(S);
         FloatVector c0_1 = FloatVector.zero(S);
         FloatVector c1_0 = FloatVector.zero(S);
@@ -330,35 +278,20 @@ final class VectorGemmKernel implements GemmKernel {
             ai += aStep;
             bi += bStep;
         }
-        if (rows == 4 && cols == 2 * L) {
-            FloatVector av = FloatVector.broadcast(S, alpha);
-            FloatVector bv = FloatVector.broadcast(S, beta);
-            boolean betaZero = beta == 0f;
-            merge(c0_0, c, cOff, av, bv, betaZero, first);
-            merge(c0_1, c, cOff + L, av, bv, betaZero, first);
-            merge(c1_0, c, cOff + 1 * ldc, av, bv, betaZero, first);
-            merge(c1_1, c, cOff + 1 * ldc + L, av, bv, betaZero, first);
-            merge(c2_0, c, cOff + 2 * ldc, av, bv, betaZero, first);
-            merge(c2_1, c, cOff + 2 * ldc + L, av, bv, betaZero, first);
-            merge(c3_0, c, cOff + 3 * ldc, av, bv, betaZero, first);
-            merge(c3_1, c, cOff + 3 * ldc + L, av, bv, betaZero, first);
-        } else {
-            float[] t = new float[4 * 2 * L];
-            c0_0.intoArray(t, 0 * L);
-            c0_1.intoArray(t, 0 * L + L);
-            c1_0.intoArray(t, 2 * L);
-            c1_1.intoArray(t, 2 * L + L);
-            c2_0.intoArray(t, 4 * L);
-            c2_1.intoArray(t, 4 * L + L);
-            c3_0.intoArray(t, 6 * L);
-            c3_1.intoArray(t, 6 * L + L);
-            mergeTail(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
-        }
+        c0_0.intoArray(t, 0 * L);
+        c0_1.intoArray(t, 0 * L + L);
+        c1_0.intoArray(t, 2 * L);
+        c1_1.intoArray(t, 2 * L + L);
+        c2_0.intoArray(t, 4 * L);
+        c2_1.intoArray(t, 4 * L + L);
+        c3_0.intoArray(t, 6 * L);
+        c3_1.intoArray(t, 6 * L + L);
+        merge(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
     }
 
     /** The 12 x 1-vector tile. */
     private static void tile12x1(int kc, float[] ap, int aOff, int aStep, float[] bp, int bOff, int bStep, float[] c, int cOff, int ldc,
-                                 int rows, int cols, float alpha, float beta, boolean first) {
+                                 int rows, int cols, float alpha, float beta, boolean first, float[] t) {
         FloatVector c0_0 = FloatVector.zero(S);
         FloatVector c1_0 = FloatVector.zero(S);
         FloatVector c2_0 = FloatVector.zero(S);
@@ -402,43 +335,24 @@ final class VectorGemmKernel implements GemmKernel {
             ai += aStep;
             bi += bStep;
         }
-        if (rows == 12 && cols == 1 * L) {
-            FloatVector av = FloatVector.broadcast(S, alpha);
-            FloatVector bv = FloatVector.broadcast(S, beta);
-            boolean betaZero = beta == 0f;
-            merge(c0_0, c, cOff, av, bv, betaZero, first);
-            merge(c1_0, c, cOff + 1 * ldc, av, bv, betaZero, first);
-            merge(c2_0, c, cOff + 2 * ldc, av, bv, betaZero, first);
-            merge(c3_0, c, cOff + 3 * ldc, av, bv, betaZero, first);
-            merge(c4_0, c, cOff + 4 * ldc, av, bv, betaZero, first);
-            merge(c5_0, c, cOff + 5 * ldc, av, bv, betaZero, first);
-            merge(c6_0, c, cOff + 6 * ldc, av, bv, betaZero, first);
-            merge(c7_0, c, cOff + 7 * ldc, av, bv, betaZero, first);
-            merge(c8_0, c, cOff + 8 * ldc, av, bv, betaZero, first);
-            merge(c9_0, c, cOff + 9 * ldc, av, bv, betaZero, first);
-            merge(c10_0, c, cOff + 10 * ldc, av, bv, betaZero, first);
-            merge(c11_0, c, cOff + 11 * ldc, av, bv, betaZero, first);
-        } else {
-            float[] t = new float[12 * 1 * L];
-            c0_0.intoArray(t, 0 * L);
-            c1_0.intoArray(t, 1 * L);
-            c2_0.intoArray(t, 2 * L);
-            c3_0.intoArray(t, 3 * L);
-            c4_0.intoArray(t, 4 * L);
-            c5_0.intoArray(t, 5 * L);
-            c6_0.intoArray(t, 6 * L);
-            c7_0.intoArray(t, 7 * L);
-            c8_0.intoArray(t, 8 * L);
-            c9_0.intoArray(t, 9 * L);
-            c10_0.intoArray(t, 10 * L);
-            c11_0.intoArray(t, 11 * L);
-            mergeTail(t, 1 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
-        }
+        c0_0.intoArray(t, 0 * L);
+        c1_0.intoArray(t, 1 * L);
+        c2_0.intoArray(t, 2 * L);
+        c3_0.intoArray(t, 3 * L);
+        c4_0.intoArray(t, 4 * L);
+        c5_0.intoArray(t, 5 * L);
+        c6_0.intoArray(t, 6 * L);
+        c7_0.intoArray(t, 7 * L);
+        c8_0.intoArray(t, 8 * L);
+        c9_0.intoArray(t, 9 * L);
+        c10_0.intoArray(t, 10 * L);
+        c11_0.intoArray(t, 11 * L);
+        merge(t, 1 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
     }
 
     /** The 8 x 1-vector tile. */
     private static void tile8x1(int kc, float[] ap, int aOff, int aStep, float[] bp, int bOff, int bStep, float[] c, int cOff, int ldc,
-                                 int rows, int cols, float alpha, float beta, boolean first) {
+                                 int rows, int cols, float alpha, float beta, boolean first, float[] t) {
         FloatVector c0_0 = FloatVector.zero(S);
         FloatVector c1_0 = FloatVector.zero(S);
         FloatVector c2_0 = FloatVector.zero(S);
@@ -470,35 +384,20 @@ final class VectorGemmKernel implements GemmKernel {
             ai += aStep;
             bi += bStep;
         }
-        if (rows == 8 && cols == 1 * L) {
-            FloatVector av = FloatVector.broadcast(S, alpha);
-            FloatVector bv = FloatVector.broadcast(S, beta);
-            boolean betaZero = beta == 0f;
-            merge(c0_0, c, cOff, av, bv, betaZero, first);
-            merge(c1_0, c, cOff + 1 * ldc, av, bv, betaZero, first);
-            merge(c2_0, c, cOff + 2 * ldc, av, bv, betaZero, first);
-            merge(c3_0, c, cOff + 3 * ldc, av, bv, betaZero, first);
-            merge(c4_0, c, cOff + 4 * ldc, av, bv, betaZero, first);
-            merge(c5_0, c, cOff + 5 * ldc, av, bv, betaZero, first);
-            merge(c6_0, c, cOff + 6 * ldc, av, bv, betaZero, first);
-            merge(c7_0, c, cOff + 7 * ldc, av, bv, betaZero, first);
-        } else {
-            float[] t = new float[8 * 1 * L];
-            c0_0.intoArray(t, 0 * L);
-            c1_0.intoArray(t, 1 * L);
-            c2_0.intoArray(t, 2 * L);
-            c3_0.intoArray(t, 3 * L);
-            c4_0.intoArray(t, 4 * L);
-            c5_0.intoArray(t, 5 * L);
-            c6_0.intoArray(t, 6 * L);
-            c7_0.intoArray(t, 7 * L);
-            mergeTail(t, 1 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
-        }
+        c0_0.intoArray(t, 0 * L);
+        c1_0.intoArray(t, 1 * L);
+        c2_0.intoArray(t, 2 * L);
+        c3_0.intoArray(t, 3 * L);
+        c4_0.intoArray(t, 4 * L);
+        c5_0.intoArray(t, 5 * L);
+        c6_0.intoArray(t, 6 * L);
+        c7_0.intoArray(t, 7 * L);
+        merge(t, 1 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
     }
 
     /** The 4 x 1-vector tile. */
     private static void tile4x1(int kc, float[] ap, int aOff, int aStep, float[] bp, int bOff, int bStep, float[] c, int cOff, int ldc,
-                                 int rows, int cols, float alpha, float beta, boolean first) {
+                                 int rows, int cols, float alpha, float beta, boolean first, float[] t) {
         FloatVector c0_0 = FloatVector.zero(S);
         FloatVector c1_0 = FloatVector.zero(S);
         FloatVector c2_0 = FloatVector.zero(S);
@@ -518,27 +417,16 @@ final class VectorGemmKernel implements GemmKernel {
             ai += aStep;
             bi += bStep;
         }
-        if (rows == 4 && cols == 1 * L) {
-            FloatVector av = FloatVector.broadcast(S, alpha);
-            FloatVector bv = FloatVector.broadcast(S, beta);
-            boolean betaZero = beta == 0f;
-            merge(c0_0, c, cOff, av, bv, betaZero, first);
-            merge(c1_0, c, cOff + 1 * ldc, av, bv, betaZero, first);
-            merge(c2_0, c, cOff + 2 * ldc, av, bv, betaZero, first);
-            merge(c3_0, c, cOff + 3 * ldc, av, bv, betaZero, first);
-        } else {
-            float[] t = new float[4 * 1 * L];
-            c0_0.intoArray(t, 0 * L);
-            c1_0.intoArray(t, 1 * L);
-            c2_0.intoArray(t, 2 * L);
-            c3_0.intoArray(t, 3 * L);
-            mergeTail(t, 1 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
-        }
+        c0_0.intoArray(t, 0 * L);
+        c1_0.intoArray(t, 1 * L);
+        c2_0.intoArray(t, 2 * L);
+        c3_0.intoArray(t, 3 * L);
+        merge(t, 1 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
     }
 
     /** The 12 x 2-vector tile with A read in place from row-major storage (row stride lda). */
     private static void rows12x2(int kc, float[] ap, int aOff, int lda, float[] bp, int bOff, int bStep, float[] c, int cOff, int ldc,
-                                 int rows, int cols, float alpha, float beta, boolean first) {
+                                 int rows, int cols, float alpha, float beta, boolean first, float[] t) {
         FloatVector c0_0 = FloatVector.zero(S);
         FloatVector c0_1 = FloatVector.zero(S);
         FloatVector c1_0 = FloatVector.zero(S);
@@ -618,67 +506,36 @@ final class VectorGemmKernel implements GemmKernel {
             ai++;
             bi += bStep;
         }
-        if (rows == 12 && cols == 2 * L) {
-            FloatVector av = FloatVector.broadcast(S, alpha);
-            FloatVector bv = FloatVector.broadcast(S, beta);
-            boolean betaZero = beta == 0f;
-            merge(c0_0, c, cOff, av, bv, betaZero, first);
-            merge(c0_1, c, cOff + L, av, bv, betaZero, first);
-            merge(c1_0, c, cOff + 1 * ldc, av, bv, betaZero, first);
-            merge(c1_1, c, cOff + 1 * ldc + L, av, bv, betaZero, first);
-            merge(c2_0, c, cOff + 2 * ldc, av, bv, betaZero, first);
-            merge(c2_1, c, cOff + 2 * ldc + L, av, bv, betaZero, first);
-            merge(c3_0, c, cOff + 3 * ldc, av, bv, betaZero, first);
-            merge(c3_1, c, cOff + 3 * ldc + L, av, bv, betaZero, first);
-            merge(c4_0, c, cOff + 4 * ldc, av, bv, betaZero, first);
-            merge(c4_1, c, cOff + 4 * ldc + L, av, bv, betaZero, first);
-            merge(c5_0, c, cOff + 5 * ldc, av, bv, betaZero, first);
-            merge(c5_1, c, cOff + 5 * ldc + L, av, bv, betaZero, first);
-            merge(c6_0, c, cOff + 6 * ldc, av, bv, betaZero, first);
-            merge(c6_1, c, cOff + 6 * ldc + L, av, bv, betaZero, first);
-            merge(c7_0, c, cOff + 7 * ldc, av, bv, betaZero, first);
-            merge(c7_1, c, cOff + 7 * ldc + L, av, bv, betaZero, first);
-            merge(c8_0, c, cOff + 8 * ldc, av, bv, betaZero, first);
-            merge(c8_1, c, cOff + 8 * ldc + L, av, bv, betaZero, first);
-            merge(c9_0, c, cOff + 9 * ldc, av, bv, betaZero, first);
-            merge(c9_1, c, cOff + 9 * ldc + L, av, bv, betaZero, first);
-            merge(c10_0, c, cOff + 10 * ldc, av, bv, betaZero, first);
-            merge(c10_1, c, cOff + 10 * ldc + L, av, bv, betaZero, first);
-            merge(c11_0, c, cOff + 11 * ldc, av, bv, betaZero, first);
-            merge(c11_1, c, cOff + 11 * ldc + L, av, bv, betaZero, first);
-        } else {
-            float[] t = new float[12 * 2 * L];
-            c0_0.intoArray(t, 0 * L);
-            c0_1.intoArray(t, 0 * L + L);
-            c1_0.intoArray(t, 2 * L);
-            c1_1.intoArray(t, 2 * L + L);
-            c2_0.intoArray(t, 4 * L);
-            c2_1.intoArray(t, 4 * L + L);
-            c3_0.intoArray(t, 6 * L);
-            c3_1.intoArray(t, 6 * L + L);
-            c4_0.intoArray(t, 8 * L);
-            c4_1.intoArray(t, 8 * L + L);
-            c5_0.intoArray(t, 10 * L);
-            c5_1.intoArray(t, 10 * L + L);
-            c6_0.intoArray(t, 12 * L);
-            c6_1.intoArray(t, 12 * L + L);
-            c7_0.intoArray(t, 14 * L);
-            c7_1.intoArray(t, 14 * L + L);
-            c8_0.intoArray(t, 16 * L);
-            c8_1.intoArray(t, 16 * L + L);
-            c9_0.intoArray(t, 18 * L);
-            c9_1.intoArray(t, 18 * L + L);
-            c10_0.intoArray(t, 20 * L);
-            c10_1.intoArray(t, 20 * L + L);
-            c11_0.intoArray(t, 22 * L);
-            c11_1.intoArray(t, 22 * L + L);
-            mergeTail(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
-        }
+        c0_0.intoArray(t, 0 * L);
+        c0_1.intoArray(t, 0 * L + L);
+        c1_0.intoArray(t, 2 * L);
+        c1_1.intoArray(t, 2 * L + L);
+        c2_0.intoArray(t, 4 * L);
+        c2_1.intoArray(t, 4 * L + L);
+        c3_0.intoArray(t, 6 * L);
+        c3_1.intoArray(t, 6 * L + L);
+        c4_0.intoArray(t, 8 * L);
+        c4_1.intoArray(t, 8 * L + L);
+        c5_0.intoArray(t, 10 * L);
+        c5_1.intoArray(t, 10 * L + L);
+        c6_0.intoArray(t, 12 * L);
+        c6_1.intoArray(t, 12 * L + L);
+        c7_0.intoArray(t, 14 * L);
+        c7_1.intoArray(t, 14 * L + L);
+        c8_0.intoArray(t, 16 * L);
+        c8_1.intoArray(t, 16 * L + L);
+        c9_0.intoArray(t, 18 * L);
+        c9_1.intoArray(t, 18 * L + L);
+        c10_0.intoArray(t, 20 * L);
+        c10_1.intoArray(t, 20 * L + L);
+        c11_0.intoArray(t, 22 * L);
+        c11_1.intoArray(t, 22 * L + L);
+        merge(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
     }
 
     /** The 8 x 2-vector tile with A read in place from row-major storage (row stride lda). */
     private static void rows8x2(int kc, float[] ap, int aOff, int lda, float[] bp, int bOff, int bStep, float[] c, int cOff, int ldc,
-                                 int rows, int cols, float alpha, float beta, boolean first) {
+                                 int rows, int cols, float alpha, float beta, boolean first, float[] t) {
         FloatVector c0_0 = FloatVector.zero(S);
         FloatVector c0_1 = FloatVector.zero(S);
         FloatVector c1_0 = FloatVector.zero(S);
@@ -734,51 +591,28 @@ final class VectorGemmKernel implements GemmKernel {
             ai++;
             bi += bStep;
         }
-        if (rows == 8 && cols == 2 * L) {
-            FloatVector av = FloatVector.broadcast(S, alpha);
-            FloatVector bv = FloatVector.broadcast(S, beta);
-            boolean betaZero = beta == 0f;
-            merge(c0_0, c, cOff, av, bv, betaZero, first);
-            merge(c0_1, c, cOff + L, av, bv, betaZero, first);
-            merge(c1_0, c, cOff + 1 * ldc, av, bv, betaZero, first);
-            merge(c1_1, c, cOff + 1 * ldc + L, av, bv, betaZero, first);
-            merge(c2_0, c, cOff + 2 * ldc, av, bv, betaZero, first);
-            merge(c2_1, c, cOff + 2 * ldc + L, av, bv, betaZero, first);
-            merge(c3_0, c, cOff + 3 * ldc, av, bv, betaZero, first);
-            merge(c3_1, c, cOff + 3 * ldc + L, av, bv, betaZero, first);
-            merge(c4_0, c, cOff + 4 * ldc, av, bv, betaZero, first);
-            merge(c4_1, c, cOff + 4 * ldc + L, av, bv, betaZero, first);
-            merge(c5_0, c, cOff + 5 * ldc, av, bv, betaZero, first);
-            merge(c5_1, c, cOff + 5 * ldc + L, av, bv, betaZero, first);
-            merge(c6_0, c, cOff + 6 * ldc, av, bv, betaZero, first);
-            merge(c6_1, c, cOff + 6 * ldc + L, av, bv, betaZero, first);
-            merge(c7_0, c, cOff + 7 * ldc, av, bv, betaZero, first);
-            merge(c7_1, c, cOff + 7 * ldc + L, av, bv, betaZero, first);
-        } else {
-            float[] t = new float[8 * 2 * L];
-            c0_0.intoArray(t, 0 * L);
-            c0_1.intoArray(t, 0 * L + L);
-            c1_0.intoArray(t, 2 * L);
-            c1_1.intoArray(t, 2 * L + L);
-            c2_0.intoArray(t, 4 * L);
-            c2_1.intoArray(t, 4 * L + L);
-            c3_0.intoArray(t, 6 * L);
-            c3_1.intoArray(t, 6 * L + L);
-            c4_0.intoArray(t, 8 * L);
-            c4_1.intoArray(t, 8 * L + L);
-            c5_0.intoArray(t, 10 * L);
-            c5_1.intoArray(t, 10 * L + L);
-            c6_0.intoArray(t, 12 * L);
-            c6_1.intoArray(t, 12 * L + L);
-            c7_0.intoArray(t, 14 * L);
-            c7_1.intoArray(t, 14 * L + L);
-            mergeTail(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
-        }
+        c0_0.intoArray(t, 0 * L);
+        c0_1.intoArray(t, 0 * L + L);
+        c1_0.intoArray(t, 2 * L);
+        c1_1.intoArray(t, 2 * L + L);
+        c2_0.intoArray(t, 4 * L);
+        c2_1.intoArray(t, 4 * L + L);
+        c3_0.intoArray(t, 6 * L);
+        c3_1.intoArray(t, 6 * L + L);
+        c4_0.intoArray(t, 8 * L);
+        c4_1.intoArray(t, 8 * L + L);
+        c5_0.intoArray(t, 10 * L);
+        c5_1.intoArray(t, 10 * L + L);
+        c6_0.intoArray(t, 12 * L);
+        c6_1.intoArray(t, 12 * L + L);
+        c7_0.intoArray(t, 14 * L);
+        c7_1.intoArray(t, 14 * L + L);
+        merge(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
     }
 
     /** The 4 x 2-vector tile with A read in place from row-major storage (row stride lda). */
     private static void rows4x2(int kc, float[] ap, int aOff, int lda, float[] bp, int bOff, int bStep, float[] c, int cOff, int ldc,
-                                 int rows, int cols, float alpha, float beta, boolean first) {
+                                 int rows, int cols, float alpha, float beta, boolean first, float[] t) {
         FloatVector c0_0 = FloatVector.zero(S);
         FloatVector c0_1 = FloatVector.zero(S);
         FloatVector c1_0 = FloatVector.zero(S);
@@ -810,35 +644,20 @@ final class VectorGemmKernel implements GemmKernel {
             ai++;
             bi += bStep;
         }
-        if (rows == 4 && cols == 2 * L) {
-            FloatVector av = FloatVector.broadcast(S, alpha);
-            FloatVector bv = FloatVector.broadcast(S, beta);
-            boolean betaZero = beta == 0f;
-            merge(c0_0, c, cOff, av, bv, betaZero, first);
-            merge(c0_1, c, cOff + L, av, bv, betaZero, first);
-            merge(c1_0, c, cOff + 1 * ldc, av, bv, betaZero, first);
-            merge(c1_1, c, cOff + 1 * ldc + L, av, bv, betaZero, first);
-            merge(c2_0, c, cOff + 2 * ldc, av, bv, betaZero, first);
-            merge(c2_1, c, cOff + 2 * ldc + L, av, bv, betaZero, first);
-            merge(c3_0, c, cOff + 3 * ldc, av, bv, betaZero, first);
-            merge(c3_1, c, cOff + 3 * ldc + L, av, bv, betaZero, first);
-        } else {
-            float[] t = new float[4 * 2 * L];
-            c0_0.intoArray(t, 0 * L);
-            c0_1.intoArray(t, 0 * L + L);
-            c1_0.intoArray(t, 2 * L);
-            c1_1.intoArray(t, 2 * L + L);
-            c2_0.intoArray(t, 4 * L);
-            c2_1.intoArray(t, 4 * L + L);
-            c3_0.intoArray(t, 6 * L);
-            c3_1.intoArray(t, 6 * L + L);
-            mergeTail(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
-        }
+        c0_0.intoArray(t, 0 * L);
+        c0_1.intoArray(t, 0 * L + L);
+        c1_0.intoArray(t, 2 * L);
+        c1_1.intoArray(t, 2 * L + L);
+        c2_0.intoArray(t, 4 * L);
+        c2_1.intoArray(t, 4 * L + L);
+        c3_0.intoArray(t, 6 * L);
+        c3_1.intoArray(t, 6 * L + L);
+        merge(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
     }
 
     /** The 12 x 1-vector tile with A read in place from row-major storage (row stride lda). */
     private static void rows12x1(int kc, float[] ap, int aOff, int lda, float[] bp, int bOff, int bStep, float[] c, int cOff, int ldc,
-                                 int rows, int cols, float alpha, float beta, boolean first) {
+                                 int rows, int cols, float alpha, float beta, boolean first, float[] t) {
         FloatVector c0_0 = FloatVector.zero(S);
         FloatVector c1_0 = FloatVector.zero(S);
         FloatVector c2_0 = FloatVector.zero(S);
@@ -893,43 +712,24 @@ final class VectorGemmKernel implements GemmKernel {
             ai++;
             bi += bStep;
         }
-        if (rows == 12 && cols == 1 * L) {
-            FloatVector av = FloatVector.broadcast(S, alpha);
-            FloatVector bv = FloatVector.broadcast(S, beta);
-            boolean betaZero = beta == 0f;
-            merge(c0_0, c, cOff, av, bv, betaZero, first);
-            merge(c1_0, c, cOff + 1 * ldc, av, bv, betaZero, first);
-            merge(c2_0, c, cOff + 2 * ldc, av, bv, betaZero, first);
-            merge(c3_0, c, cOff + 3 * ldc, av, bv, betaZero, first);
-            merge(c4_0, c, cOff + 4 * ldc, av, bv, betaZero, first);
-            merge(c5_0, c, cOff + 5 * ldc, av, bv, betaZero, first);
-            merge(c6_0, c, cOff + 6 * ldc, av, bv, betaZero, first);
-            merge(c7_0, c, cOff + 7 * ldc, av, bv, betaZero, first);
-            merge(c8_0, c, cOff + 8 * ldc, av, bv, betaZero, first);
-            merge(c9_0, c, cOff + 9 * ldc, av, bv, betaZero, first);
-            merge(c10_0, c, cOff + 10 * ldc, av, bv, betaZero, first);
-            merge(c11_0, c, cOff + 11 * ldc, av, bv, betaZero, first);
-        } else {
-            float[] t = new float[12 * 1 * L];
-            c0_0.intoArray(t, 0 * L);
-            c1_0.intoArray(t, 1 * L);
-            c2_0.intoArray(t, 2 * L);
-            c3_0.intoArray(t, 3 * L);
-            c4_0.intoArray(t, 4 * L);
-            c5_0.intoArray(t, 5 * L);
-            c6_0.intoArray(t, 6 * L);
-            c7_0.intoArray(t, 7 * L);
-            c8_0.intoArray(t, 8 * L);
-            c9_0.intoArray(t, 9 * L);
-            c10_0.intoArray(t, 10 * L);
-            c11_0.intoArray(t, 11 * L);
-            mergeTail(t, 1 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
-        }
+        c0_0.intoArray(t, 0 * L);
+        c1_0.intoArray(t, 1 * L);
+        c2_0.intoArray(t, 2 * L);
+        c3_0.intoArray(t, 3 * L);
+        c4_0.intoArray(t, 4 * L);
+        c5_0.intoArray(t, 5 * L);
+        c6_0.intoArray(t, 6 * L);
+        c7_0.intoArray(t, 7 * L);
+        c8_0.intoArray(t, 8 * L);
+        c9_0.intoArray(t, 9 * L);
+        c10_0.intoArray(t, 10 * L);
+        c11_0.intoArray(t, 11 * L);
+        merge(t, 1 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
     }
 
     /** The 8 x 1-vector tile with A read in place from row-major storage (row stride lda). */
     private static void rows8x1(int kc, float[] ap, int aOff, int lda, float[] bp, int bOff, int bStep, float[] c, int cOff, int ldc,
-                                 int rows, int cols, float alpha, float beta, boolean first) {
+                                 int rows, int cols, float alpha, float beta, boolean first, float[] t) {
         FloatVector c0_0 = FloatVector.zero(S);
         FloatVector c1_0 = FloatVector.zero(S);
         FloatVector c2_0 = FloatVector.zero(S);
@@ -968,35 +768,20 @@ final class VectorGemmKernel implements GemmKernel {
             ai++;
             bi += bStep;
         }
-        if (rows == 8 && cols == 1 * L) {
-            FloatVector av = FloatVector.broadcast(S, alpha);
-            FloatVector bv = FloatVector.broadcast(S, beta);
-            boolean betaZero = beta == 0f;
-            merge(c0_0, c, cOff, av, bv, betaZero, first);
-            merge(c1_0, c, cOff + 1 * ldc, av, bv, betaZero, first);
-            merge(c2_0, c, cOff + 2 * ldc, av, bv, betaZero, first);
-            merge(c3_0, c, cOff + 3 * ldc, av, bv, betaZero, first);
-            merge(c4_0, c, cOff + 4 * ldc, av, bv, betaZero, first);
-            merge(c5_0, c, cOff + 5 * ldc, av, bv, betaZero, first);
-            merge(c6_0, c, cOff + 6 * ldc, av, bv, betaZero, first);
-            merge(c7_0, c, cOff + 7 * ldc, av, bv, betaZero, first);
-        } else {
-            float[] t = new float[8 * 1 * L];
-            c0_0.intoArray(t, 0 * L);
-            c1_0.intoArray(t, 1 * L);
-            c2_0.intoArray(t, 2 * L);
-            c3_0.intoArray(t, 3 * L);
-            c4_0.intoArray(t, 4 * L);
-            c5_0.intoArray(t, 5 * L);
-            c6_0.intoArray(t, 6 * L);
-            c7_0.intoArray(t, 7 * L);
-            mergeTail(t, 1 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
-        }
+        c0_0.intoArray(t, 0 * L);
+        c1_0.intoArray(t, 1 * L);
+        c2_0.intoArray(t, 2 * L);
+        c3_0.intoArray(t, 3 * L);
+        c4_0.intoArray(t, 4 * L);
+        c5_0.intoArray(t, 5 * L);
+        c6_0.intoArray(t, 6 * L);
+        c7_0.intoArray(t, 7 * L);
+        merge(t, 1 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
     }
 
     /** The 4 x 1-vector tile with A read in place from row-major storage (row stride lda). */
     private static void rows4x1(int kc, float[] ap, int aOff, int lda, float[] bp, int bOff, int bStep, float[] c, int cOff, int ldc,
-                                 int rows, int cols, float alpha, float beta, boolean first) {
+                                 int rows, int cols, float alpha, float beta, boolean first, float[] t) {
         FloatVector c0_0 = FloatVector.zero(S);
         FloatVector c1_0 = FloatVector.zero(S);
         FloatVector c2_0 = FloatVector.zero(S);
@@ -1019,39 +804,35 @@ final class VectorGemmKernel implements GemmKernel {
             ai++;
             bi += bStep;
         }
-        if (rows == 4 && cols == 1 * L) {
+        c0_0.intoArray(t, 0 * L);
+        c1_0.intoArray(t, 1 * L);
+        c2_0.intoArray(t, 2 * L);
+        c3_0.intoArray(t, 3 * L);
+        merge(t, 1 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
+    }
+
+    /** Merges the rows x cols corner of a tile spilled to {@code t} (row stride {@code width}) into C. */
+    private static void merge(float[] t, int width, float[] c, int cOff, int ldc, int rows, int cols, float alpha,
+                              float beta, boolean first) {
+        if (cols == width) {
             FloatVector av = FloatVector.broadcast(S, alpha);
             FloatVector bv = FloatVector.broadcast(S, beta);
-            boolean betaZero = beta == 0f;
-            merge(c0_0, c, cOff, av, bv, betaZero, first);
-            merge(c1_0, c, cOff + 1 * ldc, av, bv, betaZero, first);
-            merge(c2_0, c, cOff + 2 * ldc, av, bv, betaZero, first);
-            merge(c3_0, c, cOff + 3 * ldc, av, bv, betaZero, first);
-        } else {
-            float[] t = new float[4 * 1 * L];
-            c0_0.intoArray(t, 0 * L);
-            c1_0.intoArray(t, 1 * L);
-            c2_0.intoArray(t, 2 * L);
-            c3_0.intoArray(t, 3 * L);
-            mergeTail(t, 1 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
+            for (int r = 0; r < rows; r++) {
+                for (int v = 0; v < width; v += L) {
+                    int o = cOff + r * ldc + v;
+                    FloatVector acc = FloatVector.fromArray(S, t, r * width + v);
+                    // exactly GemmKernel.update, lane by lane
+                    if (!first) {
+                        acc.fma(av, FloatVector.fromArray(S, c, o)).intoArray(c, o);
+                    } else if (beta == 0f) {
+                        acc.mul(av).intoArray(c, o);
+                    } else {
+                        FloatVector.fromArray(S, c, o).fma(bv, acc.mul(av)).intoArray(c, o);
+                    }
+                }
+            }
+            return;
         }
-    }
-
-    /** Exactly {@link GemmKernel#update}, lane by lane. */
-    private static void merge(FloatVector acc, float[] c, int off, FloatVector alpha, FloatVector beta,
-                              boolean betaZero, boolean first) {
-        if (!first) {
-            acc.fma(alpha, FloatVector.fromArray(S, c, off)).intoArray(c, off);
-        } else if (betaZero) {
-            acc.mul(alpha).intoArray(c, off);
-        } else {
-            FloatVector.fromArray(S, c, off).fma(beta, acc.mul(alpha)).intoArray(c, off);
-        }
-    }
-
-    /** Merges the rows x cols corner of a tile spilled to {@code t} (row stride {@code width}). */
-    private static void mergeTail(float[] t, int width, float[] c, int cOff, int ldc, int rows, int cols, float alpha,
-                                  float beta, boolean first) {
         for (int r = 0; r < rows; r++) {
             int row = cOff + r * ldc;
             for (int j = 0; j < cols; j++) {
