@@ -29,8 +29,8 @@ final class Gemm {
     static final long DIRECT_MAX = 128 * 1024;
     /** Below this many multiply-adds, the unpacked loops win. */
     static final long TINY = 16 * 16 * 16;
-    /** Below this many multiply-adds, one thread does it all (a hand-off costs about 20 microseconds). */
-    static final long PARALLEL_MIN = 64L * 64 * 64;
+    /** Below this many multiply-adds, one thread does it all: about 40 microseconds of work, where waking a worker costs 5 to 20. */
+    static final long PARALLEL_MIN = 128L * 128 * 128;
 
     private final GemmKernel kernel;
     private final WorkerPool pool;
