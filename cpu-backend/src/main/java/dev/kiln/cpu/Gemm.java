@@ -5,11 +5,16 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 /**
  * Single-precision GEMM, {@code C = alpha op(A) op(B) + beta C}, row-major, BLIS-style.
  *
- * <p>op(A) and op(B) are packed into micro-panels on demand (transposition is absorbed by the
- * packing), K is cut into equal blocks of at most {@link #KC_MAX}, and C is cut into blocks that
- * the worker threads compute independently with the micro-kernel. Each C element is reduced over
- * K in the same order whatever the blocking of M and N and the number of threads: the K blocking
- * depends on K alone, so results do not depend on the thread count.
+ * <p>K is cut into equal blocks of at most {@link #KC_MAX}; op(A) and op(B) are packed into
+ * micro-panels per K block on demand (transposition is absorbed by the packing), except small
+ * operands whose layout already suits the kernel, which are read in place. C is cut into blocks
+ * that the worker threads compute independently; inside a block the loop order is K block, A
+ * micro-panel (kept in L1), B micro-panel (streamed from L2).
+ *
+ * <p>Each C element is reduced over K in the same order whatever the blocking of M and N, the
+ * kernel's tile shape and the number of threads (the K blocking depends on K alone, and every
+ * kernel does the same fused multiply-adds), so results do not depend on the thread count, and
+ * the SIMD and plain kernels agree bit for bit.
  *
  * <p>An instance keeps its packing buffers between calls; it is used by one thread at a time.
  */
