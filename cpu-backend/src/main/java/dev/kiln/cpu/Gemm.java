@@ -71,7 +71,15 @@ final class Gemm {
             small(transA, transB, m, n, k, alpha, a, b, beta, c);
             return;
         }
-        packed(transA, transB, m, n, k, alpha, a, b, beta, c, work >= PARALLEL_MIN ? pool : null);
+        WorkerPool workers = work >= PARALLEL_MIN ? pool : null;
+        if (transB && (transA || m < n)) {
+            // C^T = op(B)^T op(A)^T: B becomes the broadcast operand, read without transposition,
+            // and only the smaller A needs a transposing pack (none at all for TT). The tiles are
+            // then stored transposed.
+            packed(!transB, !transA, n, m, k, alpha, b, a, beta, c, workers, true);
+        } else {
+            packed(transA, transB, m, n, k, alpha, a, b, beta, c, workers, false);
+        }
     }
 
     /** C = beta C, without reading C when beta is 0 (so NaN there does not survive). */
@@ -103,8 +111,9 @@ final class Gemm {
         }
     }
 
+    /** Computes C (m x n), or with {@code transC} C^T stored as an n x m matrix. */
     private void packed(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, float[] b,
-                        float beta, float[] c, WorkerPool workers) {
+                        float beta, float[] c, WorkerPool workers, boolean transC) {
         int mr = kernel.mr();
         int nr = kernel.nr();
         int mPanels = ceilDiv(m, mr);
@@ -133,7 +142,8 @@ final class Gemm {
                 }
             }
         }
-        Job job = new Job(kernel, transA, transB, m, n, k, kc, kBlocks, alpha, a, b, beta, c, packA, packB, mcp, ncp);
+        Job job = new Job(kernel, transA, transB, m, n, k, kc, kBlocks, alpha, a, b, beta, c, transC, packA, packB,
+                mcp, ncp);
         int tasks = job.mBlocks * job.nBlocks;
         if (workers == null) {
             for (int t = 0; t < tasks; t++) {
@@ -171,6 +181,8 @@ final class Gemm {
         final float[] b;
         final float beta;
         final float[] c;
+        /** Whether C is stored transposed (element (i, j) at j * m + i); tiles then go through a scratch tile. */
+        final boolean transC;
         final float[] pa;
         final float[] pb;
         final int mBlockPanels;
@@ -185,7 +197,7 @@ final class Gemm {
         final boolean directB;
 
         Job(GemmKernel kernel, boolean transA, boolean transB, int m, int n, int k, int kc, int kBlocks, float alpha,
-            float[] a, float[] b, float beta, float[] c, float[] pa, float[] pb, int mcp, int ncp) {
+            float[] a, float[] b, float beta, float[] c, boolean transC, float[] pa, float[] pb, int mcp, int ncp) {
             this.kernel = kernel;
             this.transA = transA;
             this.transB = transB;
@@ -202,6 +214,7 @@ final class Gemm {
             this.b = b;
             this.beta = beta;
             this.c = c;
+            this.transC = transC;
             this.pa = pa;
             this.pb = pb;
             this.mBlockPanels = mcp;
@@ -231,6 +244,11 @@ final class Gemm {
             int jp0 = bj * nBlockPanels;
             int jp1 = Math.min(nPanels, jp0 + nBlockPanels);
             float[] scratch = new float[mr * nr];
+            if (transC) {
+                computeTransposed(ip0, ip1, jp0, jp1, scratch);
+                return;
+            }
+            int[] op = new int[3];
             for (int kb = 0, p0 = 0; p0 < k; kb++, p0 += kc) {
                 int kcb = Math.min(kc, k - p0);
                 boolean first = p0 == 0;
@@ -239,33 +257,93 @@ final class Gemm {
                 for (int ip = ip0; ip < ip1; ip++) {
                     int i0 = ip * mr;
                     int rows = Math.min(mr, m - i0);
-                    boolean aIn = inPlaceA(ip);
-                    float[] as = aIn ? a : pa;
-                    int aOff;
-                    int aRowStride = 1;
-                    int aStep = mr;
-                    if (!aIn) {
-                        aOff = p0 * mPanels * mr + ip * kcb * mr;
-                    } else if (transA) {
-                        aOff = p0 * m + i0;
-                        aStep = m;
-                    } else {
-                        aOff = i0 * k + p0;
-                        aRowStride = k;
-                        aStep = 1;
-                    }
+                    float[] as = operandA(ip, p0, kcb, op);
+                    int aOff = op[0];
+                    int aRowStride = op[1];
+                    int aStep = op[2];
                     for (int jp = jp0; jp < jp1; jp++) {
                         int j0 = jp * nr;
-                        int cols = Math.min(nr, n - j0);
-                        boolean bIn = inPlaceB(jp);
-                        float[] bs = bIn ? b : pb;
-                        int bOff = bIn ? p0 * n + j0 : p0 * nPanels * nr + jp * kcb * nr;
-                        int bStep = bIn ? n : nr;
-                        kernel.tile(kcb, as, aOff, aRowStride, aStep, bs, bOff, bStep, c, i0 * n + j0, n, rows, cols, alpha, beta,
-                                first, scratch);
+                        float[] bs = operandB(jp, p0, kcb, op);
+                        kernel.tile(kcb, as, aOff, aRowStride, aStep, bs, op[0], op[2], c, i0 * n + j0, n, rows,
+                                Math.min(nr, n - j0), alpha, beta, first, scratch);
                     }
                 }
             }
+        }
+
+        /**
+         * The C^T case: each tile runs through all K blocks in a row-major scratch tile (the
+         * kernels merge into it exactly as into C), and is stored transposed once at the end.
+         */
+        private void computeTransposed(int ip0, int ip1, int jp0, int jp1, float[] scratch) {
+            float[] tile = new float[mr * nr];
+            int[] op = new int[3];
+            for (int ip = ip0; ip < ip1; ip++) {
+                int i0 = ip * mr;
+                int rows = Math.min(mr, m - i0);
+                for (int jp = jp0; jp < jp1; jp++) {
+                    int j0 = jp * nr;
+                    int cols = Math.min(nr, n - j0);
+                    if (beta != 0f) {
+                        for (int j = 0; j < cols; j++) {
+                            for (int r = 0; r < rows; r++) {
+                                tile[r * nr + j] = c[(j0 + j) * m + i0 + r];
+                            }
+                        }
+                    }
+                    for (int kb = 0, p0 = 0; p0 < k; kb++, p0 += kc) {
+                        int kcb = Math.min(kc, k - p0);
+                        ensure(false, kb, jp, jp + 1, p0, kcb);
+                        ensure(true, kb, ip, ip + 1, p0, kcb);
+                        float[] as = operandA(ip, p0, kcb, op);
+                        int aOff = op[0];
+                        int aRowStride = op[1];
+                        int aStep = op[2];
+                        float[] bs = operandB(jp, p0, kcb, op);
+                        kernel.tile(kcb, as, aOff, aRowStride, aStep, bs, op[0], op[2], tile, 0, nr, rows, cols, alpha,
+                                beta, p0 == 0, scratch);
+                    }
+                    for (int j = 0; j < cols; j++) {
+                        int col = (j0 + j) * m + i0;
+                        for (int r = 0; r < rows; r++) {
+                            c[col + r] = tile[r * nr + j];
+                        }
+                    }
+                }
+            }
+        }
+
+        /** A panel ip of K block p0: returns the array, and {offset, row stride, step} in {@code op}. */
+        private float[] operandA(int ip, int p0, int kcb, int[] op) {
+            int i0 = ip * mr;
+            if (!inPlaceA(ip)) {
+                op[0] = p0 * mPanels * mr + ip * kcb * mr;
+                op[1] = 1;
+                op[2] = mr;
+                return pa;
+            }
+            if (transA) {
+                op[0] = p0 * m + i0;
+                op[1] = 1;
+                op[2] = m;
+            } else {
+                op[0] = i0 * k + p0;
+                op[1] = k;
+                op[2] = 1;
+            }
+            return a;
+        }
+
+        /** B panel jp of K block p0: returns the array, and {offset, -, step} in {@code op}. */
+        private float[] operandB(int jp, int p0, int kcb, int[] op) {
+            if (!inPlaceB(jp)) {
+                op[0] = p0 * nPanels * nr + jp * kcb * nr;
+                op[2] = nr;
+                return pb;
+            }
+            op[0] = p0 * n + jp * nr;
+            op[2] = n;
+            return b;
         }
 
         /** Makes panels [from, to) of K block kb ready: packs the unclaimed ones, then waits for the rest. */
