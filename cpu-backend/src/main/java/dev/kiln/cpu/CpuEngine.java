@@ -35,7 +35,6 @@ public final class CpuEngine implements ComputeEngine {
     private final WorkerPool pool;
     private final Gemm gemm;
     private final boolean simd;
-    private volatile boolean closed;
 
     /** Opens an engine with {@code threads} worker threads (the caller included), SIMD GEMM if {@code simd} and present. */
     CpuEngine(DeviceInfo device, int threads, boolean simd) {
@@ -402,11 +401,7 @@ public final class CpuEngine implements ComputeEngine {
 
     @Override
     public void close() {
-        closed = true;
-    }
-
-    boolean isClosed() {
-        return closed;
+        gemm.release();
     }
 
     // ---------------------------------------------------------------- helpers

@@ -97,6 +97,9 @@ class GemmTest {
             check(e, true, false, 37, 45, 53, -2f, 1f, 2);
             check(e, false, true, 37, 45, 900, 1f, 0.25f, 3);
             check(e, true, true, 3, 4, 5, 1.5f, -1f, 4);
+            check(e, true, true, 50, 70, 90, 1.5f, -1f, 5);  // computed as C^T = B A
+            check(e, false, true, 80, 40, 300, 0.5f, 2f, 6); // NT with m >= n: not swapped
+            check(e, false, true, 40, 80, 300, 0.5f, 2f, 7); // NT with m < n: swapped
         }
     }
 
