@@ -34,7 +34,7 @@ final class Gemm {
     static final long DIRECT_MAX = 128 * 1024;
     /** Below this many multiply-adds, the unpacked loops win. */
     static final long TINY = 16 * 16 * 16;
-    /** Below this many multiply-adds, one thread does it all: about 40 microseconds of work, where waking a worker costs 5 to 20. */
+    /** Below this many multiply-adds (about 40 us of work; waking a worker costs 5-20 us), one thread does all. */
     static final long PARALLEL_MIN = 128L * 128 * 128;
 
     private final GemmKernel kernel;

@@ -54,7 +54,7 @@ final class SpecialMath {
         return TWO_OVER_SQRT_PI * Math.exp(-z2) * sum;
     }
 
-    /** erfc(z) for z >= SWITCH by Laplace's continued fraction z + (1/2)/(z + 1/(z + (3/2)/(z + ...))), evaluated backwards. */
+    /** erfc(z), z >= SWITCH, by Laplace's continued fraction z + (1/2)/(z + 1/(z + (3/2)/(z + ...))), backwards. */
     private static double erfcFraction(double z) {
         if (z > 27.0) {
             return 0.0; // below the smallest double

@@ -86,7 +86,8 @@ class ActivationAndLossTest {
                 return new double[] {x * cdf, cdf + x * Math.exp(-x * x / 2) / Math.sqrt(2 * Math.PI)};
             }
             case GELU_TANH: {
-                DoubleUnaryOperator g = v -> 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)));
+                DoubleUnaryOperator g =
+                        v -> 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)));
                 double h = 1e-5;
                 return new double[] {g.applyAsDouble(x), (g.applyAsDouble(x + h) - g.applyAsDouble(x - h)) / (2 * h)};
             }
