@@ -376,11 +376,17 @@ final class Gemm {
                     continue;
                 }
                 int s;
+                int spins = 0;
                 while ((s = st.get(base + q)) != READY) {
                     if (s == FAILED) {
                         throw new IllegalStateException("gemm: packing a panel failed in another thread");
                     }
-                    Thread.onSpinWait();
+                    // A pack takes microseconds; if it takes longer, the packer was descheduled.
+                    if (++spins < 1000) {
+                        Thread.onSpinWait();
+                    } else {
+                        Thread.yield();
+                    }
                 }
             }
         }
