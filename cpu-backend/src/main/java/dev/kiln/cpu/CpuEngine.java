@@ -36,7 +36,7 @@ public final class CpuEngine implements ComputeEngine {
     private final Gemm gemm;
     private final boolean simd;
 
-    /** Opens an engine with {@code threads} worker threads (the caller included), SIMD GEMM if {@code simd} and present. */
+    /** An engine with {@code threads} threads (the caller included); SIMD GEMM if {@code simd} and available. */
     CpuEngine(DeviceInfo device, int threads, boolean simd) {
         this.device = device;
         this.pool = WorkerPool.shared(threads);

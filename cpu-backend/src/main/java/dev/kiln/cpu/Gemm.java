@@ -34,7 +34,7 @@ final class Gemm {
     static final long DIRECT_MAX = 128 * 1024;
     /** Below this many multiply-adds, the unpacked loops win. */
     static final long TINY = 16 * 16 * 16;
-    /** Below this many multiply-adds, one thread does it all: about 40 microseconds of work, where waking a worker costs 5 to 20. */
+    /** Below this many multiply-adds (about 40 us of work; waking a worker costs 5-20 us), one thread does all. */
     static final long PARALLEL_MIN = 128L * 128 * 128;
 
     private final GemmKernel kernel;
@@ -278,6 +278,11 @@ final class Gemm {
         private void computeTransposed(int ip0, int ip1, int jp0, int jp1, float[] scratch) {
             float[] tile = new float[mr * nr];
             int[] op = new int[3];
+            // All of the block's panels first: threads then pack different ones rather than wait.
+            for (int kb = 0, p0 = 0; p0 < k; kb++, p0 += kc) {
+                ensure(false, kb, jp0, jp1, p0, Math.min(kc, k - p0));
+                ensure(true, kb, ip0, ip1, p0, Math.min(kc, k - p0));
+            }
             for (int ip = ip0; ip < ip1; ip++) {
                 int i0 = ip * mr;
                 int rows = Math.min(mr, m - i0);
@@ -291,10 +296,8 @@ final class Gemm {
                             }
                         }
                     }
-                    for (int kb = 0, p0 = 0; p0 < k; kb++, p0 += kc) {
+                    for (int p0 = 0; p0 < k; p0 += kc) {
                         int kcb = Math.min(kc, k - p0);
-                        ensure(false, kb, jp, jp + 1, p0, kcb);
-                        ensure(true, kb, ip, ip + 1, p0, kcb);
                         float[] as = operandA(ip, p0, kcb, op);
                         int aOff = op[0];
                         int aRowStride = op[1];
@@ -373,11 +376,17 @@ final class Gemm {
                     continue;
                 }
                 int s;
+                int spins = 0;
                 while ((s = st.get(base + q)) != READY) {
                     if (s == FAILED) {
                         throw new IllegalStateException("gemm: packing a panel failed in another thread");
                     }
-                    Thread.onSpinWait();
+                    // A pack takes microseconds; if it takes longer, the packer was descheduled.
+                    if (++spins < 1000) {
+                        Thread.onSpinWait();
+                    } else {
+                        Thread.yield();
+                    }
                 }
             }
         }

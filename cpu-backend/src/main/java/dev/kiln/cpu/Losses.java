@@ -63,7 +63,7 @@ final class Losses {
         return total;
     }
 
-    /** The sum over elements [from, to) of an elementwise loss, writing {@code gradScale * dloss/dx} into grad if not null. */
+    /** The sum over elements [from, to) of a loss's terms; {@code gradScale * dloss/dx} goes to grad if not null. */
     static double elementwise(LossKind kind, float[] x, float[] t, float[] grad, double gradScale, int from, int to) {
         double total = 0;
         switch (kind) {

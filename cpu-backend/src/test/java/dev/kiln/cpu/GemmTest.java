@@ -113,10 +113,12 @@ class GemmTest {
             java.util.Arrays.fill(c0, Float.NaN);
             DeviceBuffer a = buf(simd, random(5, m * k, -1, 1));
             DeviceBuffer b = buf(simd, random(6, k * n, -1, 1));
-            DeviceBuffer c = buf(simd, c0);
-            simd.gemm(false, false, m, n, k, 1f, a, b, 0f, c);
-            for (float v : get(simd, c, m * n)) {
-                assertFalse(Float.isNaN(v), "NaN from C leaked through beta = 0");
+            for (int t = 0; t < 4; t++) { // NT and TT with m < n take the C^T route
+                DeviceBuffer c = buf(simd, c0);
+                simd.gemm((t & 1) != 0, (t & 2) != 0, m, n, k, 1f, a, b, 0f, c);
+                for (float v : get(simd, c, m * n)) {
+                    assertFalse(Float.isNaN(v), "NaN from C leaked through beta = 0, case " + t);
+                }
             }
         }
     }
