@@ -33,7 +33,7 @@ jcuda_version=12.6.0
 modules=java.base,java.logging,java.management,jdk.unsupported,jdk.incubator.vector,java.xml,java.sql,jdk.jfr,jdk.zipfs
 bundle="$root/target/gpu-bundle"
 cache="$root/target/gpu-bundle-cache"
-mvn_cmd=${MVN:-mvn}
+mvn_cmd=${MVN:-$root/mvnw}
 
 log() { echo "[gpu-bundle] $*"; }
 

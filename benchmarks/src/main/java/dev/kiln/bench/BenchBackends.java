@@ -19,10 +19,17 @@ final class BenchBackends {
     }
 
     /**
-     * Opens {@code name} (cpu, opencl, cuda). {@code threads} sets the CPU backend's pool size and
+     * Opens {@code name} (cpu, opencl, cuda, opencl-portable, cuda-portable). {@code threads} sets the CPU backend's pool size and
      * must be 1 for GPU backends, whose thread count is not a parameter.
      */
     static Backend open(String name, int threads) {
+        // "opencl-portable" / "cuda-portable": that backend with GEMM on Kiln's own tiled kernel
+        // instead of CLBlast / cuBLAS, so both are measured in one run.
+        if (name.endsWith("-portable")) {
+            String base = name.substring(0, name.length() - "-portable".length());
+            System.setProperty("kiln." + base + ".gemm", "portable");
+            name = base;
+        }
         if (!name.equals("cpu") && threads != 1) {
             throw new Skipped("the threads parameter applies to cpu and openblas only; " + name + " runs with threads=1");
         }

@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 @State(Scope.Benchmark)
 public class GemmBenchmark {
-    @Param({"cpu", "openblas", "opencl", "cuda"})
+    @Param({"cpu", "openblas", "opencl", "opencl-portable", "cuda", "cuda-portable"})
     public String backend;
 
     @Param({"64", "128", "256", "512", "1024", "2048"})

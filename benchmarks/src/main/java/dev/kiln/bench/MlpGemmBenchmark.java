@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 @State(Scope.Benchmark)
 public class MlpGemmBenchmark {
-    @Param({"cpu", "openblas", "opencl", "cuda"})
+    @Param({"cpu", "openblas", "opencl", "opencl-portable", "cuda", "cuda-portable"})
     public String backend;
 
     @Param({"fwd1_64x128x784_NT", "dW1_128x784x64_TN", "fwd2_64x64x128_NT", "dW2_64x128x64_TN",

@@ -40,25 +40,35 @@ public final class Report {
     private Map<String, Object> first;
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 2) {
-            System.err.println("usage: Report results.json outdir");
+        if (args.length < 2) {
+            System.err.println("usage: Report results.json [more.json ...] outdir");
             System.exit(2);
         }
-        Path json = Path.of(args[0]);
-        Path out = Path.of(args[1]);
-        if (!Files.isReadable(json)) {
-            System.err.println("Report: cannot read " + json);
-            System.exit(2);
+        Path out = Path.of(args[args.length - 1]);
+        Report r = new Report();
+        for (int i = 0; i < args.length - 1; i++) {
+            Path json = Path.of(args[i]);
+            if (!Files.isReadable(json)) {
+                System.err.println("Report: cannot read " + json);
+                System.exit(2);
+            }
+            r.add(Files.readString(json, StandardCharsets.UTF_8));
         }
-        Report r = Report.parse(Files.readString(json, StandardCharsets.UTF_8));
         r.write(out);
         System.out.println("wrote " + out.resolve("report.md") + " and " + out.resolve("report.html"));
     }
 
     /** Parses JMH's JSON output. */
-    @SuppressWarnings("unchecked")
     public static Report parse(String jmhJson) {
         Report r = new Report();
+        r.add(jmhJson);
+        return r;
+    }
+
+    /** Adds the results of one more JMH JSON file (several runs make one report). */
+    @SuppressWarnings("unchecked")
+    public void add(String jmhJson) {
+        Report r = this;
         Object parsed = Json.parse(jmhJson);
         if (!(parsed instanceof List<?> list)) {
             throw new IllegalArgumentException("not a JMH JSON result: expected an array of results");
@@ -85,7 +95,6 @@ public final class Report {
             double relErr = score == 0 ? 0 : Math.abs(err / score);
             r.rows.add(derive(bench, params, secondsPerOp, relErr));
         }
-        return r;
     }
 
     static double toSecondsPerOp(double score, String unit) {

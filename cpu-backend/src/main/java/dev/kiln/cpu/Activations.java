@@ -21,8 +21,7 @@ final class Activations {
         switch (act) {
             case RELU -> {
                 for (int i = from; i < to; i++) {
-                    float v = x[i];
-                    y[i] = v > 0f ? v : (v != v ? v : 0f);
+                    y[i] = Math.max(x[i], 0f); // NaN stays NaN, as in PyTorch
                 }
             }
             case LEAKY_RELU -> {
@@ -119,12 +118,17 @@ final class Activations {
 
     /** Softmax (or log-softmax) of rows [r0, r1) of a rows x cols matrix. */
     static void softmaxRows(boolean log, float[] x, float[] y, int cols, int r0, int r1) {
+        double[] e = log ? null : new double[cols];
         for (int r = r0; r < r1; r++) {
             int o = r * cols;
             float max = rowMax(x, o, cols);
             double sum = 0;
             for (int j = 0; j < cols; j++) {
-                sum += Math.exp((double) x[o + j] - max);
+                double v = Math.exp((double) x[o + j] - max);
+                if (e != null) {
+                    e[j] = v;
+                }
+                sum += v;
             }
             if (log) {
                 double lse = Math.log(sum);
@@ -134,7 +138,7 @@ final class Activations {
             } else {
                 double inv = 1.0 / sum;
                 for (int j = 0; j < cols; j++) {
-                    y[o + j] = (float) (Math.exp((double) x[o + j] - max) * inv);
+                    y[o + j] = (float) (e[j] * inv);
                 }
             }
         }

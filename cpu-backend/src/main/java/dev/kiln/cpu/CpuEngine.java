@@ -35,9 +35,8 @@ public final class CpuEngine implements ComputeEngine {
     private final WorkerPool pool;
     private final Gemm gemm;
     private final boolean simd;
-    private volatile boolean closed;
 
-    /** Opens an engine with {@code threads} worker threads (the caller included), SIMD GEMM if {@code simd} and present. */
+    /** An engine with {@code threads} threads (the caller included); SIMD GEMM if {@code simd} and available. */
     CpuEngine(DeviceInfo device, int threads, boolean simd) {
         this.device = device;
         this.pool = WorkerPool.shared(threads);
@@ -402,11 +401,7 @@ public final class CpuEngine implements ComputeEngine {
 
     @Override
     public void close() {
-        closed = true;
-    }
-
-    boolean isClosed() {
-        return closed;
+        gemm.release();
     }
 
     // ---------------------------------------------------------------- helpers

@@ -5,11 +5,16 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 /**
  * Single-precision GEMM, {@code C = alpha op(A) op(B) + beta C}, row-major, BLIS-style.
  *
- * <p>op(A) and op(B) are packed into micro-panels on demand (transposition is absorbed by the
- * packing), K is cut into equal blocks of at most {@link #KC_MAX}, and C is cut into blocks that
- * the worker threads compute independently with the micro-kernel. Each C element is reduced over
- * K in the same order whatever the blocking of M and N and the number of threads: the K blocking
- * depends on K alone, so results do not depend on the thread count.
+ * <p>K is cut into equal blocks of at most {@link #KC_MAX}; op(A) and op(B) are packed into
+ * micro-panels per K block on demand (transposition is absorbed by the packing), except small
+ * operands whose layout already suits the kernel, which are read in place. C is cut into blocks
+ * that the worker threads compute independently; inside a block the loop order is K block, A
+ * micro-panel (kept in L1), B micro-panel (streamed from L2).
+ *
+ * <p>Each C element is reduced over K in the same order whatever the blocking of M and N, the
+ * kernel's tile shape and the number of threads (the K blocking depends on K alone, and every
+ * kernel does the same fused multiply-adds), so results do not depend on the thread count, and
+ * the SIMD and plain kernels agree bit for bit.
  *
  * <p>An instance keeps its packing buffers between calls; it is used by one thread at a time.
  */
@@ -20,10 +25,17 @@ final class Gemm {
     static final int MC = 192;
     /** Preferred C block width, in columns (rounded to the kernel's NR); KC x NC floats fit in L2. */
     static final int NC = 512;
+    /**
+     * An operand of at most this many floats (512 KiB, so it stays in L2) is read in place
+     * instead of packed, whole panels at least: B when stored k x n, A either way (a row-major A
+     * is read with one stride per row). For the MLP's shapes packing would cost about as much as
+     * the multiply; for big operands packing pays for itself.
+     */
+    static final long DIRECT_MAX = 128 * 1024;
     /** Below this many multiply-adds, the unpacked loops win. */
     static final long TINY = 16 * 16 * 16;
-    /** Below this many multiply-adds, one thread does it all (a hand-off costs about 20 microseconds). */
-    static final long PARALLEL_MIN = 64L * 64 * 64;
+    /** Below this many multiply-adds (about 40 us of work; waking a worker costs 5-20 us), one thread does all. */
+    static final long PARALLEL_MIN = 128L * 128 * 128;
 
     private final GemmKernel kernel;
     private final WorkerPool pool;
@@ -37,6 +49,12 @@ final class Gemm {
 
     GemmKernel kernel() {
         return kernel;
+    }
+
+    /** Drops the packing buffers (they can be as large as A and B). */
+    void release() {
+        packA = new float[0];
+        packB = new float[0];
     }
 
     void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, float[] b, float beta,
@@ -53,7 +71,15 @@ final class Gemm {
             small(transA, transB, m, n, k, alpha, a, b, beta, c);
             return;
         }
-        packed(transA, transB, m, n, k, alpha, a, b, beta, c, work >= PARALLEL_MIN ? pool : null);
+        WorkerPool workers = work >= PARALLEL_MIN ? pool : null;
+        if (transB && (transA || m < n)) {
+            // C^T = op(B)^T op(A)^T: B becomes the broadcast operand, read without transposition,
+            // and only the smaller A needs a transposing pack (none at all for TT). The tiles are
+            // then stored transposed.
+            packed(!transB, !transA, n, m, k, alpha, b, a, beta, c, workers, true);
+        } else {
+            packed(transA, transB, m, n, k, alpha, a, b, beta, c, workers, false);
+        }
     }
 
     /** C = beta C, without reading C when beta is 0 (so NaN there does not survive). */
@@ -85,19 +111,23 @@ final class Gemm {
         }
     }
 
+    /** Computes C (m x n), or with {@code transC} C^T stored as an n x m matrix. */
     private void packed(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, float[] b,
-                        float beta, float[] c, WorkerPool workers) {
+                        float beta, float[] c, WorkerPool workers, boolean transC) {
         int mr = kernel.mr();
         int nr = kernel.nr();
         int mPanels = ceilDiv(m, mr);
         int nPanels = ceilDiv(n, nr);
         int kBlocks = ceilDiv(k, KC_MAX);
         int kc = ceilDiv(k, kBlocks);
-        if (packA.length < mPanels * mr * k) {
-            packA = new float[mPanels * mr * k];
+        // Padding to whole panels can push a product just under 2^31 elements over it.
+        int needA = Math.multiplyExact(mPanels * mr, k);
+        int needB = Math.multiplyExact(nPanels * nr, k);
+        if (packA.length < needA) {
+            packA = new float[needA];
         }
-        if (packB.length < nPanels * nr * k) {
-            packB = new float[nPanels * nr * k];
+        if (packB.length < needB) {
+            packB = new float[needB];
         }
         // Blocks of C: cache-sized, and small enough that every thread gets several.
         int mcp = Math.max(1, MC / mr);
@@ -112,7 +142,8 @@ final class Gemm {
                 }
             }
         }
-        Job job = new Job(kernel, transA, transB, m, n, k, kc, kBlocks, alpha, a, b, beta, c, packA, packB, mcp, ncp);
+        Job job = new Job(kernel, transA, transB, m, n, k, kc, kBlocks, alpha, a, b, beta, c, transC, packA, packB,
+                mcp, ncp);
         int tasks = job.mBlocks * job.nBlocks;
         if (workers == null) {
             for (int t = 0; t < tasks; t++) {
@@ -150,6 +181,8 @@ final class Gemm {
         final float[] b;
         final float beta;
         final float[] c;
+        /** Whether C is stored transposed (element (i, j) at j * m + i); tiles then go through a scratch tile. */
+        final boolean transC;
         final float[] pa;
         final float[] pb;
         final int mBlockPanels;
@@ -159,9 +192,12 @@ final class Gemm {
         /** Per (K block, panel): UNPACKED, PACKING, READY or FAILED. */
         final AtomicIntegerArray aState;
         final AtomicIntegerArray bState;
+        /** Whether whole A (B) panels are read in place rather than packed. */
+        final boolean directA;
+        final boolean directB;
 
         Job(GemmKernel kernel, boolean transA, boolean transB, int m, int n, int k, int kc, int kBlocks, float alpha,
-            float[] a, float[] b, float beta, float[] c, float[] pa, float[] pb, int mcp, int ncp) {
+            float[] a, float[] b, float beta, float[] c, boolean transC, float[] pa, float[] pb, int mcp, int ncp) {
             this.kernel = kernel;
             this.transA = transA;
             this.transB = transB;
@@ -178,6 +214,7 @@ final class Gemm {
             this.b = b;
             this.beta = beta;
             this.c = c;
+            this.transC = transC;
             this.pa = pa;
             this.pb = pb;
             this.mBlockPanels = mcp;
@@ -186,6 +223,16 @@ final class Gemm {
             this.nBlocks = ceilDiv(nPanels, ncp);
             this.aState = new AtomicIntegerArray(kBlocks * mPanels);
             this.bState = new AtomicIntegerArray(kBlocks * nPanels);
+            this.directA = (long) k * m <= DIRECT_MAX;
+            this.directB = !transB && (long) k * n <= DIRECT_MAX;
+        }
+
+        private boolean inPlaceA(int panel) {
+            return directA && (panel + 1) * mr <= m;
+        }
+
+        private boolean inPlaceB(int panel) {
+            return directB && (panel + 1) * nr <= n;
         }
 
         /** Computes block t of C over all K blocks, in order. */
@@ -196,6 +243,12 @@ final class Gemm {
             int ip1 = Math.min(mPanels, ip0 + mBlockPanels);
             int jp0 = bj * nBlockPanels;
             int jp1 = Math.min(nPanels, jp0 + nBlockPanels);
+            float[] scratch = new float[mr * nr];
+            if (transC) {
+                computeTransposed(ip0, ip1, jp0, jp1, scratch);
+                return;
+            }
+            int[] op = new int[3];
             for (int kb = 0, p0 = 0; p0 < k; kb++, p0 += kc) {
                 int kcb = Math.min(kc, k - p0);
                 boolean first = p0 == 0;
@@ -204,15 +257,96 @@ final class Gemm {
                 for (int ip = ip0; ip < ip1; ip++) {
                     int i0 = ip * mr;
                     int rows = Math.min(mr, m - i0);
-                    int aOff = p0 * mPanels * mr + ip * kcb * mr;
+                    float[] as = operandA(ip, p0, kcb, op);
+                    int aOff = op[0];
+                    int aRowStride = op[1];
+                    int aStep = op[2];
                     for (int jp = jp0; jp < jp1; jp++) {
                         int j0 = jp * nr;
-                        int cols = Math.min(nr, n - j0);
-                        int bOff = p0 * nPanels * nr + jp * kcb * nr;
-                        kernel.tile(kcb, pa, aOff, pb, bOff, c, i0 * n + j0, n, rows, cols, alpha, beta, first);
+                        float[] bs = operandB(jp, p0, kcb, op);
+                        kernel.tile(kcb, as, aOff, aRowStride, aStep, bs, op[0], op[2], c, i0 * n + j0, n, rows,
+                                Math.min(nr, n - j0), alpha, beta, first, scratch);
                     }
                 }
             }
+        }
+
+        /**
+         * The C^T case: each tile runs through all K blocks in a row-major scratch tile (the
+         * kernels merge into it exactly as into C), and is stored transposed once at the end.
+         */
+        private void computeTransposed(int ip0, int ip1, int jp0, int jp1, float[] scratch) {
+            float[] tile = new float[mr * nr];
+            int[] op = new int[3];
+            // All of the block's panels first: threads then pack different ones rather than wait.
+            for (int kb = 0, p0 = 0; p0 < k; kb++, p0 += kc) {
+                ensure(false, kb, jp0, jp1, p0, Math.min(kc, k - p0));
+                ensure(true, kb, ip0, ip1, p0, Math.min(kc, k - p0));
+            }
+            for (int ip = ip0; ip < ip1; ip++) {
+                int i0 = ip * mr;
+                int rows = Math.min(mr, m - i0);
+                for (int jp = jp0; jp < jp1; jp++) {
+                    int j0 = jp * nr;
+                    int cols = Math.min(nr, n - j0);
+                    if (beta != 0f) {
+                        for (int j = 0; j < cols; j++) {
+                            for (int r = 0; r < rows; r++) {
+                                tile[r * nr + j] = c[(j0 + j) * m + i0 + r];
+                            }
+                        }
+                    }
+                    for (int p0 = 0; p0 < k; p0 += kc) {
+                        int kcb = Math.min(kc, k - p0);
+                        float[] as = operandA(ip, p0, kcb, op);
+                        int aOff = op[0];
+                        int aRowStride = op[1];
+                        int aStep = op[2];
+                        float[] bs = operandB(jp, p0, kcb, op);
+                        kernel.tile(kcb, as, aOff, aRowStride, aStep, bs, op[0], op[2], tile, 0, nr, rows, cols, alpha,
+                                beta, p0 == 0, scratch);
+                    }
+                    for (int j = 0; j < cols; j++) {
+                        int col = (j0 + j) * m + i0;
+                        for (int r = 0; r < rows; r++) {
+                            c[col + r] = tile[r * nr + j];
+                        }
+                    }
+                }
+            }
+        }
+
+        /** A panel ip of K block p0: returns the array, and {offset, row stride, step} in {@code op}. */
+        private float[] operandA(int ip, int p0, int kcb, int[] op) {
+            int i0 = ip * mr;
+            if (!inPlaceA(ip)) {
+                op[0] = p0 * mPanels * mr + ip * kcb * mr;
+                op[1] = 1;
+                op[2] = mr;
+                return pa;
+            }
+            if (transA) {
+                op[0] = p0 * m + i0;
+                op[1] = 1;
+                op[2] = m;
+            } else {
+                op[0] = i0 * k + p0;
+                op[1] = k;
+                op[2] = 1;
+            }
+            return a;
+        }
+
+        /** B panel jp of K block p0: returns the array, and {offset, -, step} in {@code op}. */
+        private float[] operandB(int jp, int p0, int kcb, int[] op) {
+            if (!inPlaceB(jp)) {
+                op[0] = p0 * nPanels * nr + jp * kcb * nr;
+                op[2] = nr;
+                return pb;
+            }
+            op[0] = p0 * n + jp * nr;
+            op[2] = n;
+            return b;
         }
 
         /** Makes panels [from, to) of K block kb ready: packs the unclaimed ones, then waits for the rest. */
@@ -220,6 +354,9 @@ final class Gemm {
             AtomicIntegerArray st = isA ? aState : bState;
             int base = kb * (isA ? mPanels : nPanels);
             for (int q = from; q < to; q++) {
+                if (isA ? inPlaceA(q) : inPlaceB(q)) {
+                    continue;
+                }
                 if (st.get(base + q) == UNPACKED && st.compareAndSet(base + q, UNPACKED, PACKING)) {
                     try {
                         if (isA) {
@@ -235,12 +372,21 @@ final class Gemm {
                 }
             }
             for (int q = from; q < to; q++) {
+                if (isA ? inPlaceA(q) : inPlaceB(q)) {
+                    continue;
+                }
                 int s;
+                int spins = 0;
                 while ((s = st.get(base + q)) != READY) {
                     if (s == FAILED) {
                         throw new IllegalStateException("gemm: packing a panel failed in another thread");
                     }
-                    Thread.onSpinWait();
+                    // A pack takes microseconds; if it takes longer, the packer was descheduled.
+                    if (++spins < 1000) {
+                        Thread.onSpinWait();
+                    } else {
+                        Thread.yield();
+                    }
                 }
             }
         }

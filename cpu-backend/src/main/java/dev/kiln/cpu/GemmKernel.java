@@ -4,9 +4,11 @@ package dev.kiln.cpu;
  * A GEMM micro-kernel: one MR x NR tile of C from a packed A micro-panel and a packed B
  * micro-panel.
  *
- * <p>Packed layouts: the A micro-panel holds {@code kc} groups of {@code mr()} values (column p of
- * the panel's rows, zero-padded), the B micro-panel {@code kc} groups of {@code nr()} values
- * (row p of the panel's columns, zero-padded). Every kernel computes, for each element,
+ * <p>Operands: element (r, p) of the A micro-panel (row r of the tile, step p) is at
+ * {@code aOff + r * aRowStride + p * aStep}; step p of the B micro-panel {@code nr()} values (row p of the tile's
+ * columns) at {@code bOff + p * bStep}. Packed panels have row stride 1 and steps {@code mr()} and {@code nr()}
+ * and are zero-padded; an operand whose layout already fits is read in place with its own
+ * stride (only for whole panels, so nothing past the array is read). Every kernel computes, for each element,
  * {@code acc = fma(a_p, b_p, acc)} for p ascending from 0, then applies {@link #update}: so all
  * kernels give bit-identical results, whatever their tile shape or SIMD width.
  */
@@ -24,10 +26,11 @@ interface GemmKernel {
     /**
      * Computes the tile and merges it into C at {@code c[cOff..]} (row stride {@code ldc}); only
      * {@code rows x cols} of the tile are written. {@code first} says whether this is the first
-     * K block (then C is scaled by beta, and not read when beta is 0).
+     * K block (then C is scaled by beta, and not read when beta is 0). {@code scratch} holds at
+     * least {@code mr() * nr()} floats that the calling thread owns.
      */
-    void tile(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int cOff, int ldc, int rows, int cols,
-              float alpha, float beta, boolean first);
+    void tile(int kc, float[] ap, int aOff, int aRowStride, int aStep, float[] bp, int bOff, int bStep, float[] c,
+              int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first, float[] scratch);
 
     /** The merge of one accumulated value into C; the SIMD kernels do exactly this per lane. */
     static float update(float acc, float old, float alpha, float beta, boolean first) {

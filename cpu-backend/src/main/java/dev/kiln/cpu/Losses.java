@@ -28,6 +28,7 @@ final class Losses {
         double ls = smoothing;
         double onHot = 1.0 - ls;
         double uniform = ls / cols;
+        double[] e = grad == null ? null : new double[cols]; // exp(x - max), kept for the gradient
         for (int r = r0; r < r1; r++) {
             int o = r * cols;
             float max = Activations.rowMax(x, o, cols);
@@ -35,7 +36,11 @@ final class Losses {
             double sumX = 0;
             for (int j = 0; j < cols; j++) {
                 double v = x[o + j];
-                sumExp += Math.exp(v - max);
+                double ev = Math.exp(v - max);
+                if (e != null) {
+                    e[j] = ev;
+                }
+                sumExp += ev;
                 sumX += v;
             }
             double lse = max + Math.log(sumExp);
@@ -49,7 +54,7 @@ final class Losses {
             if (grad != null) {
                 double inv = 1.0 / sumExp;
                 for (int j = 0; j < cols; j++) {
-                    double p = Math.exp((double) x[o + j] - max) * inv;
+                    double p = e[j] * inv;
                     double t = (j == label ? onHot : 0.0) + uniform;
                     grad[o + j] = (float) ((p - t) * gradScale);
                 }
@@ -58,7 +63,7 @@ final class Losses {
         return total;
     }
 
-    /** The sum over elements [from, to) of an elementwise loss, writing {@code gradScale * dloss/dx} into grad if not null. */
+    /** The sum over elements [from, to) of a loss's terms; {@code gradScale * dloss/dx} goes to grad if not null. */
     static double elementwise(LossKind kind, float[] x, float[] t, float[] grad, double gradScale, int from, int to) {
         double total = 0;
         switch (kind) {

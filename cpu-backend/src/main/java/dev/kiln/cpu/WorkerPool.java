@@ -45,7 +45,13 @@ final class WorkerPool {
         return threads;
     }
 
-    /** Runs {@code body} for every task index in {@code [0, tasks)} and waits for all of them. */
+    /**
+     * Runs {@code body} for every task index in {@code [0, tasks)} and waits for all of them.
+     *
+     * <p>The caller waits for the tasks, not for the helpers: a helper that wakes up only after the
+     * caller has claimed every task finds nothing to do, and the caller does not wait for it. So a
+     * late helper (a busy machine, a slow wake-up) costs nothing beyond the hand-off itself.
+     */
     void run(int tasks, IntConsumer body) {
         int workers = Math.min(threads, tasks);
         if (workers <= 1) {
@@ -56,25 +62,23 @@ final class WorkerPool {
         }
         AtomicInteger next = new AtomicInteger();
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        CountDownLatch done = new CountDownLatch(workers - 1);
+        CountDownLatch done = new CountDownLatch(tasks);
         Runnable loop = () -> {
-            try {
-                int t;
-                while (failure.get() == null && (t = next.getAndIncrement()) < tasks) {
-                    body.accept(t);
-                }
-            } catch (Throwable e) {
-                failure.compareAndSet(null, e);
-            }
-        };
-        for (int w = 1; w < workers; w++) {
-            helpers.execute(() -> {
+            int t;
+            while ((t = next.getAndIncrement()) < tasks) {
                 try {
-                    loop.run();
+                    if (failure.get() == null) {
+                        body.accept(t);
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
                 } finally {
                     done.countDown();
                 }
-            });
+            }
+        };
+        for (int w = 1; w < workers; w++) {
+            helpers.execute(loop);
         }
         loop.run();
         boolean interrupted = false;

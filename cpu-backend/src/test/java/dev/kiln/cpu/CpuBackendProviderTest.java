@@ -80,16 +80,34 @@ class CpuBackendProviderTest {
         }
     }
 
+    /** Runs a main class of this package in a child JVM with the test class path; returns its output. */
+    private static String runChild(List<String> jvmArgs, Class<?> main) throws Exception {
+        String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+        List<String> cmd = new java.util.ArrayList<>();
+        cmd.add(java);
+        cmd.addAll(jvmArgs);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(proc.waitFor(120, TimeUnit.SECONDS), "child JVM timed out");
+        assertEquals(0, proc.exitValue(), out);
+        return out;
+    }
+
     /** A JVM without --add-modules jdk.incubator.vector: the backend must load and compute with plain loops. */
     @Test
     void worksOnAJvmWithoutTheVectorModule() throws Exception {
-        String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-        Process proc = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
-                NoVectorMain.class.getName())).redirectErrorStream(true).start();
-        assertTrue(proc.waitFor(120, TimeUnit.SECONDS), "child JVM timed out");
-        String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, proc.exitValue(), out);
+        String out = runChild(List.of(), NoVectorMain.class);
         assertTrue(out.contains("simd=off (start the JVM with --add-modules jdk.incubator.vector)"), out);
         assertTrue(out.contains("result=[4.0, 5.0, 10.0, 11.0]"), out);
+    }
+
+    /** The 6-row tiles used with 256-bit vectors (AVX2), forced on this machine by a property. */
+    @Test
+    void narrowVectorTilesMatchThePlainKernel() throws Exception {
+        String out = runChild(List.of("--add-modules", "jdk.incubator.vector", "-Dkiln.cpu.simd.bits=256"),
+                NarrowVectorMain.class);
+        assertTrue(out.contains("kernel=vector 6x16 (256-bit)"), out);
+        assertTrue(out.contains("all equal"), out);
     }
 }

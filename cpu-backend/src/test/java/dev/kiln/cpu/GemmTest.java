@@ -97,6 +97,9 @@ class GemmTest {
             check(e, true, false, 37, 45, 53, -2f, 1f, 2);
             check(e, false, true, 37, 45, 900, 1f, 0.25f, 3);
             check(e, true, true, 3, 4, 5, 1.5f, -1f, 4);
+            check(e, true, true, 50, 70, 90, 1.5f, -1f, 5);  // computed as C^T = B A
+            check(e, false, true, 80, 40, 300, 0.5f, 2f, 6); // NT with m >= n: not swapped
+            check(e, false, true, 40, 80, 300, 0.5f, 2f, 7); // NT with m < n: swapped
         }
     }
 
@@ -110,10 +113,12 @@ class GemmTest {
             java.util.Arrays.fill(c0, Float.NaN);
             DeviceBuffer a = buf(simd, random(5, m * k, -1, 1));
             DeviceBuffer b = buf(simd, random(6, k * n, -1, 1));
-            DeviceBuffer c = buf(simd, c0);
-            simd.gemm(false, false, m, n, k, 1f, a, b, 0f, c);
-            for (float v : get(simd, c, m * n)) {
-                assertFalse(Float.isNaN(v), "NaN from C leaked through beta = 0");
+            for (int t = 0; t < 4; t++) { // NT and TT with m < n take the C^T route
+                DeviceBuffer c = buf(simd, c0);
+                simd.gemm((t & 1) != 0, (t & 2) != 0, m, n, k, 1f, a, b, 0f, c);
+                for (float v : get(simd, c, m * n)) {
+                    assertFalse(Float.isNaN(v), "NaN from C leaked through beta = 0, case " + t);
+                }
             }
         }
     }

@@ -77,8 +77,8 @@ class OptimizerTest {
 
     @Test
     void adamVariants() {
-        AdamParams[] all = {AdamParams.adam(), AdamParams.adam().withWeightDecay(0.1f), AdamParams.adam().withAmsgrad(true),
-                AdamParams.adamW(), AdamParams.adamW().withAmsgrad(true)};
+        AdamParams[] all = {AdamParams.adam(), AdamParams.adam().withWeightDecay(0.1f),
+                AdamParams.adam().withAmsgrad(true), AdamParams.adamW(), AdamParams.adamW().withAmsgrad(true)};
         float lr = 0.01f;
         for (AdamParams p : all) {
             float[] w0 = random(2, N, -1f, 1f);
@@ -105,7 +105,8 @@ class OptimizerTest {
                     v[i] = b2 * v[i] + (1 - b2) * gi * gi;
                     vmax[i] = Math.max(vmax[i], v[i]);
                     double vv = p.amsgrad() ? vmax[i] : v[i];
-                    w[i] -= (lr / (1 - Math.pow(b1, s))) * m[i] / (Math.sqrt(vv) / Math.sqrt(1 - Math.pow(b2, s)) + p.eps());
+                    double denom = Math.sqrt(vv) / Math.sqrt(1 - Math.pow(b2, s)) + p.eps();
+                    w[i] -= (lr / (1 - Math.pow(b1, s))) * m[i] / denom;
                 }
                 e.adamStep(wb, buf(e, g[s - 1]), mb, vb, xb, N, p, lr, s);
             }

@@ -43,7 +43,7 @@ class UtilityOpsTest {
             float[] db0 = random(3, cols, -1, 1);
             for (int r = 0; r < rows; r++) {
                 for (int c = 0; c < cols; c++) {
-                    y[r * cols + c] = (float) (x[r * cols + c] + bias[c]);
+                    y[r * cols + c] = x[r * cols + c] + bias[c]; // float addition, as the engine does
                     db[c] += x[r * cols + c];
                 }
             }

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs the benchmark suites the way docs/benchmarks.md was measured, then writes the report.
+#   benchmarks/run-all.sh [OUTDIR]      (default benchmarks/target/full-report)
+# Needs: ./mvnw -q -DskipTests package first. Takes about 30-40 minutes on 2 cores.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$root/benchmarks/target/full-report}
+jar=$root/benchmarks/target/benchmarks.jar
+mkdir -p "$out"
+[ -f "$jar" ] || { echo "build first: ./mvnw -q -DskipTests package" >&2; exit 2; }
+common=(-f 1 -wi 3 -w 1s -i 5 -r 1s -foe false)
+java -jar "$jar" "${common[@]}" -rf json -rff "$out/gemm.json" '\.GemmBenchmark\.'
+java -jar "$jar" "${common[@]}" -rf json -rff "$out/mlp.json" '\.MlpGemmBenchmark\.'
+java -jar "$jar" "${common[@]}" -rf json -rff "$out/ops.json" '\.(OpBenchmark|MemoryBandwidthBenchmark)\.'
+java -jar "$jar" "${common[@]}" -rf json -rff "$out/train.json" '\.TrainStepBenchmark\.'
+java -cp "$jar" dev.kiln.bench.Report "$out"/gemm.json "$out"/mlp.json "$out"/ops.json "$out"/train.json "$out"

@@ -1,0 +1,39 @@
+package dev.kiln.cpu;
+
+import java.util.Arrays;
+
+/**
+ * Run in a child JVM with {@code -Dkiln.cpu.simd.bits=256} by {@link CpuBackendProviderTest}: the
+ * narrow (6-row) SIMD tiles must match the plain kernel bit for bit.
+ */
+final class NarrowVectorMain {
+    private NarrowVectorMain() {
+    }
+
+    public static void main(String[] args) {
+        try (CpuEngine simd = TestSupport.engine(2, true); CpuEngine plain = TestSupport.engine(2, false)) {
+            System.out.println("kernel=" + simd.gemmKernel());
+            int[][] shapes = {{64, 128, 784}, {33, 17, 65}, {100, 70, 1000}, {7, 9, 11}, {300, 200, 100}};
+            int bad = 0;
+            for (int[] s : shapes) {
+                for (int t = 0; t < 4; t++) {
+                    boolean ta = (t & 1) != 0;
+                    boolean tb = (t & 2) != 0;
+                    int m = s[0];
+                    int n = s[1];
+                    int k = s[2];
+                    float[] a = TestSupport.random(t, m * k, -1, 1);
+                    float[] b = TestSupport.random(t + 9, k * n, -1, 1);
+                    float[] c0 = TestSupport.random(t + 17, m * n, -1, 1);
+                    float[] r1 = GemmTest.run(simd, ta, tb, m, n, k, 0.75f, a, b, 0.5f, c0);
+                    float[] r2 = GemmTest.run(plain, ta, tb, m, n, k, 0.75f, a, b, 0.5f, c0);
+                    if (!Arrays.equals(r1, r2)) {
+                        System.out.println("MISMATCH " + m + "x" + n + "x" + k + " trans " + t);
+                        bad++;
+                    }
+                }
+            }
+            System.out.println(bad == 0 ? "all equal" : bad + " mismatches");
+        }
+    }
+}
