@@ -167,7 +167,7 @@ class CheckpointCrashTest {
     }
 
     /** 300 training and 100 test images of 8x8 pixels (small: an epoch and its checkpoint take milliseconds). */
-    private static void writeDataSet(Path data) throws IOException {
+    static void writeDataSet(Path data) throws IOException {
         writeIdx(data.resolve(MnistData.TRAIN_IMAGES), data.resolve(MnistData.TRAIN_LABELS), 300, 1);
         writeIdx(data.resolve(MnistData.TEST_IMAGES), data.resolve(MnistData.TEST_LABELS), 100, 2);
     }
