@@ -81,7 +81,8 @@ final class Losses {
                     double d = (double) x[i] - t[i];
                     total += Math.abs(d);
                     if (grad != null) {
-                        grad[i] = (float) (Math.signum(d) * gradScale);
+                        // torch.sign: 0 where equal and 0 for NaN (Math.signum would give NaN).
+                        grad[i] = (float) ((d > 0 ? 1 : d < 0 ? -1 : 0) * gradScale);
                     }
                 }
             }

@@ -436,7 +436,8 @@ public final class Reference {
                 case L1 -> {
                     double d = x - t;
                     term = Math.abs(d);
-                    g = Math.signum(d); // 0 where equal, NaN for NaN, as torch.sign
+                    // torch.sign is (0 < d) - (d < 0): 0 where equal and 0 for NaN (not NaN).
+                    g = d > 0 ? 1 : d < 0 ? -1 : 0;
                 }
                 case BCE -> {
                     if (!(x >= 0 && x <= 1)) {
