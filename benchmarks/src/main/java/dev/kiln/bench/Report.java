@@ -147,6 +147,11 @@ public final class Report {
     /** Writes report.md and report.html into {@code out}, atomically each. */
     public void write(Path out) throws IOException {
         Files.createDirectories(out);
+        for (Section s : sections()) {
+            if (s.svg() != null) {
+                writeAtomically(out.resolve(s.svgFile()), s.svg());
+            }
+        }
         writeAtomically(out.resolve("report.md"), markdown());
         writeAtomically(out.resolve("report.html"), html());
     }
@@ -169,6 +174,10 @@ public final class Report {
 
     /** A table plus, where it makes sense, a chart: one per benchmark class present. */
     private record Section(String title, String intro, List<String> header, List<List<String>> cells, String svg) {
+        /** The chart's file name beside report.md, like {@code gemm-gflops-vs-size.svg}. */
+        String svgFile() {
+            return title.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("(^-|-$)", "") + ".svg";
+        }
     }
 
     private List<Section> sections() {
@@ -285,12 +294,12 @@ public final class Report {
     private Section trainSection(List<Row> train) {
         List<List<String>> cells = new ArrayList<>();
         for (Row r : train) {
-            cells.add(List.of(r.bench().substring(r.bench().indexOf('.') + 1), r.param("backend"), r.param("optimizer"),
-                    r.param("batch"), fmt(r.secondsPerOp() * 1e6) + " µs",
+            cells.add(List.of(r.bench().substring(r.bench().indexOf('.') + 1), r.param("backend"), r.param("threads"),
+                    r.param("optimizer"), r.param("batch"), fmt(r.secondsPerOp() * 1e6) + " µs",
                     fmt(r.value()) + " ± " + fmt(r.valueError())));
         }
         return new Section("Training step: 784-128-64-10", "Forward, loss, backward and the optimizer update.",
-                List.of("benchmark", "backend", "optimizer", "batch", "time/step", "samples/s"), cells, null);
+                List.of("benchmark", "backend", "threads", "optimizer", "batch", "time/step", "samples/s"), cells, null);
     }
 
     // ------------------------------------------------------------------ machine and settings
@@ -353,6 +362,9 @@ public final class Report {
             sb.append("\n## ").append(s.title()).append("\n\n");
             if (!s.intro().isEmpty()) {
                 sb.append(s.intro()).append("\n\n");
+            }
+            if (s.svg() != null) {
+                sb.append("![").append(s.title()).append("](").append(s.svgFile()).append(")\n\n");
             }
             sb.append("| ").append(String.join(" | ", s.header())).append(" |\n|");
             s.header().forEach(h -> sb.append("---|"));

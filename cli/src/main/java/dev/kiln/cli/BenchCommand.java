@@ -64,8 +64,9 @@ final class BenchCommand implements Command {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "-jar", jar.toString()));
         if (!a.has("--full")) {
-            cmd.addAll(List.of("-f", "1", "-wi", "2", "-w", "300ms", "-i", "3", "-r", "400ms",
-                    "-p", "size=256,512,1024", "-p", "elements=1048576",
+            // The JIT needs about a second to compile the SIMD kernels: shorter warm-ups measure the compiler.
+            cmd.addAll(List.of("-f", "1", "-wi", "2", "-w", "1s", "-i", "3", "-r", "500ms",
+                    "-p", "backend=cpu,openblas,opencl,cuda", "-p", "size=256,512,1024", "-p", "elements=1048576",
                     "-p", "batch=64", "-p", "optimizer=adam,sgd",
                     "\\.(GemmBenchmark|MemoryBandwidthBenchmark|TrainStepBenchmark)\\.|\\.OpBenchmark\\.(relu|adam|softmaxCrossEntropy)$"));
         }
