@@ -124,6 +124,22 @@ public final class CpuEngine implements ComputeEngine {
         });
     }
 
+    /** Per-thread column accumulators for {@link #biasGrad}, so that a warmed-up call allocates no arrays. */
+    private static final ThreadLocal<double[][]> COLUMN_SUMS = ThreadLocal.withInitial(() -> new double[1][0]);
+
+    /** This thread's accumulator array of at least {@code n} zeros. */
+    private static double[] columnSums(int n) {
+        double[][] holder = COLUMN_SUMS.get();
+        double[] acc = holder[0];
+        if (acc.length < n) {
+            acc = new double[Math.max(n, 256)];
+            holder[0] = acc;
+        } else {
+            java.util.Arrays.fill(acc, 0, n, 0.0);
+        }
+        return acc;
+    }
+
     @Override
     public void biasGrad(DeviceBuffer dy, DeviceBuffer db, int rows, int cols, float beta) {
         float[] d = f(dy);
@@ -131,7 +147,7 @@ public final class CpuEngine implements ComputeEngine {
         // Each column is summed over rows in order; threads take disjoint column ranges.
         int colChunk = 256;
         WorkerPool.RangeBody body = (c0, c1) -> {
-            double[] acc = new double[c1 - c0];
+            double[] acc = columnSums(c1 - c0);
             for (int r = 0; r < rows; r++) {
                 int o = r * cols;
                 for (int j = c0; j < c1; j++) {
