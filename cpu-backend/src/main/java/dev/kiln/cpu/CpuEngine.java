@@ -197,6 +197,18 @@ public final class CpuEngine implements ComputeEngine {
 
     // ---------------------------------------------------------------- losses
 
+    /** Per-call chunk partials, reused by the calling thread (ops on one engine do not nest). */
+    private static final ThreadLocal<double[][]> PARTIALS = ThreadLocal.withInitial(() -> new double[1][0]);
+
+    /** This thread's partials array of at least {@code n} entries (each chunk writes its own). */
+    private static double[] partials(int n) {
+        double[][] holder = PARTIALS.get();
+        if (holder[0].length < n) {
+            holder[0] = new double[Math.max(n, 64)];
+        }
+        return holder[0];
+    }
+
     @Override
     public void softmaxCrossEntropy(DeviceBuffer logits, DeviceBuffer labels, DeviceBuffer loss, DeviceBuffer grad,
                                     int rows, int cols, Reduction reduction, float labelSmoothing) {
@@ -211,7 +223,7 @@ public final class CpuEngine implements ComputeEngine {
         float[] g = grad == null ? null : f(grad);
         double scale = reduction == Reduction.SUM ? 1.0 : 1.0 / rows;
         int chunks = (rows + ROW_CHUNK - 1) / ROW_CHUNK;
-        double[] partial = new double[chunks];
+        double[] partial = partials(chunks);
         WorkerPool.RangeBody body = (c0, c1) -> {
             for (int ch = c0; ch < c1; ch++) {
                 int r0 = ch * ROW_CHUNK;
@@ -220,7 +232,7 @@ public final class CpuEngine implements ComputeEngine {
             }
         };
         runChunks(chunks, (long) rows * cols, body);
-        f(loss)[0] = (float) (sumInOrder(partial) * scale);
+        f(loss)[0] = (float) (sumInOrder(partial, chunks) * scale);
     }
 
     @Override
@@ -431,9 +443,13 @@ public final class CpuEngine implements ComputeEngine {
     }
 
     private static double sumInOrder(double[] partial) {
+        return sumInOrder(partial, partial.length);
+    }
+
+    private static double sumInOrder(double[] partial, int n) {
         double s = 0;
-        for (double p : partial) {
-            s += p;
+        for (int i = 0; i < n; i++) {
+            s += partial[i];
         }
         return s;
     }
