@@ -5,10 +5,11 @@ Usage (from cpu-backend/):
     python3 tools/gen_vector_kernel.py VectorGemmKernel src/main/java/dev/kiln/cpu/VectorGemmKernel.java
 
 The tile bodies are unrolled so that C2 keeps the accumulators in registers; one body per
-(rows 12/8/6/4) x (1 or 2 vectors of columns) x (A packed/column-major or row-major in place).
+(rows 12 or 6, the full MR) x 2 vectors of columns x (A packed/column-major or row-major in place).
+Edge tiles run the full body on zero-padded panels (see the dispatch's Javadoc).
 """
 import sys
-ROWS=[12,8,6,4]  # tile heights, tallest first; the dispatch picks the smallest that holds the rows
+ROWS=[12,6]  # tile heights: MR for 512-bit vectors, and for narrower ones
 def body(R, V):
     L=[]; w=L.append
     w(f"    /** The {R} x {V}-vector tile. */")
@@ -71,8 +72,8 @@ def gen(cls):
     w(" * The SIMD micro-kernel (jdk.incubator.vector): with 512-bit vectors a 12 x 2-vector tile of C")
     w(" * held in registers (24 accumulators, 2 B vectors and a broadcast fit AVX-512's 32 registers);")
     w(" * with narrower vectors (AVX2 has 16 registers) a 6 x 2-vector tile. One FMA per lane and step.")
-    w(" * Edge tiles with fewer rows, or one vector of columns, run smaller bodies on the same panels")
-    w(" * rather than multiplying padding. Loaded only when the module is present.")
+    w(" * Edge tiles run the full tile on the zero-padded panels (see {@link #tile}). Loaded only when")
+    w(" * the module is present.")
     w(" *")
     w(" * <p>{@code -Dkiln.cpu.simd.bits=256} (or 128) uses narrower vectors than the preferred ones,")
     w(" * for testing the narrow tiles on a wide machine.")
@@ -103,47 +104,36 @@ def gen(cls):
     w("    @Override\n    public int nr() {\n        return NR;\n    }\n")
     w("    @Override\n    public String describe() {")
     w("        return \"vector \" + MR + \"x\" + NR + \" (\" + S.vectorBitSize() + \"-bit)\";\n    }\n")
-    def dispatch(prefix, step):
-        args = f"(kc, ap, aOff, {step}, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);"
-        for V in (2, 1):
-            ind = "            "
-            if V == 2:
-                w("        if (cols > L) {")
-            else:
-                w("        } else {")
-            for idx, R in enumerate(ROWS):
-                lower = ROWS[idx + 1] if idx + 1 < len(ROWS) else None
-                if idx == 0:
-                    w(f"{ind}if (rows > {lower}) {{")
-                elif lower is not None:
-                    w(f"{ind}}} else if (rows > {lower}) {{")
-                else:
-                    w(f"{ind}}} else {{")
-                w(f"{ind}    {prefix}{R}x{V}{args}")
-            w(f"{ind}}}")
-        w("        }")
-    w("    /** A read in place from row-major storage: element (r, p) at aOff + r * lda + p. */")
-    w("    private static void tileRowA(int kc, float[] ap, int aOff, int lda, float[] bp, int bOff, int bStep, float[] c,")
-    w("                                 int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first,")
-    w("                                 float[] t) {")
-    dispatch("rows", "lda")
-    w("    }\n")
+    w("    /**")
+    w("     * Always the full MR x 2-vector tile, whatever {@code rows} and {@code cols}: a packed panel is")
+    w("     * zero-padded to MR rows and NR columns, and an operand read in place is a whole panel, so the")
+    w("     * full tile reads only valid memory, and {@link #merge} writes only the rows x cols corner.")
+    w("     * Each element's sum is the same fused multiply-add chain in every tile shape, so results are")
+    w("     * unchanged; edge tiles waste a few multiply-adds. One tile method per A layout (instead of")
+    w("     * sixteen edge variants) is what the JIT must compile before training runs at full speed:")
+    w("     * rarely called edge variants used to run unoptimised for seconds in the first epoch.")
+    w("     */")
     w("    @Override")
     w("    public void tile(int kc, float[] ap, int aOff, int aRowStride, int aStep, float[] bp, int bOff, int bStep,")
     w("                     float[] c, int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first,")
     w("                     float[] t) {")
     w("        if (aRowStride != 1) {")
-    w("            tileRowA(kc, ap, aOff, aRowStride, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);")
-    w("            return;")
+    w("            // A read in place from row-major storage: element (r, p) at aOff + r * lda + p.")
+    w("            if (MR == 12) {")
+    w("                rows12x2(kc, ap, aOff, aRowStride, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);")
+    w("            } else {")
+    w("                rows6x2(kc, ap, aOff, aRowStride, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);")
+    w("            }")
+    w("        } else if (MR == 12) {")
+    w("            tile12x2(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);")
+    w("        } else {")
+    w("            tile6x2(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);")
     w("        }")
-    dispatch("tile", "aStep")
     w("    }\n")
-    for V in (2,1):
-        for R in ROWS:
-            L.extend(body(R,V)); w("")
-    for V in (2,1):
-        for R in ROWS:
-            L.extend(bodyRow(R,V)); w("")
+    for R in ROWS:
+        L.extend(body(R,2)); w("")
+    for R in ROWS:
+        L.extend(bodyRow(R,2)); w("")
     w("    /** Merges the rows x cols corner of a tile spilled to {@code t} (row stride {@code width}) into C. */")
     w("    private static void merge(float[] t, int width, float[] c, int cOff, int ldc, int rows, int cols, float alpha,")
     w("                              float beta, boolean first) {")

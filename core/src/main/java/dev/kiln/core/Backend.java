@@ -401,7 +401,7 @@ public final class Backend implements AutoCloseable {
     public void activation(Activation act, float param, Tensor x, Tensor y) {
         lock.lock();
         try {
-            String op = "activation(" + act.id() + ")";
+            String op = ACTIVATION_OPS[act.ordinal()];
             requireNonNull(op, act, "act");
             checkMatrixOrVector(op, x, "x");
             checkUsable(op, y, "y", DType.F32);
@@ -428,7 +428,7 @@ public final class Backend implements AutoCloseable {
     public void activationBackward(Activation act, float param, Tensor x, Tensor y, Tensor dy, Tensor dx) {
         lock.lock();
         try {
-            String op = "activationBackward(" + act.id() + ")";
+            String op = ACTIVATION_BACKWARD_OPS[act.ordinal()];
             requireNonNull(op, act, "act");
             checkMatrixOrVector(op, x, "x");
             checkUsable(op, y, "y", DType.F32);
@@ -499,7 +499,7 @@ public final class Backend implements AutoCloseable {
     public void loss(LossKind kind, Tensor input, Tensor target, Tensor loss, Tensor grad, Reduction reduction) {
         lock.lock();
         try {
-            String op = "loss(" + (kind == null ? "null" : kind.id()) + ")";
+            String op = kind == null ? "loss(null)" : LOSS_OPS[kind.ordinal()];
             requireNonNull(op, kind, "kind");
             requireNonNull(op, reduction, "reduction");
             checkMatrixOrVector(op, input, "input");
@@ -987,6 +987,20 @@ public final class Backend implements AutoCloseable {
         if (!Float.isFinite(v)) {
             throw new IllegalArgumentException(op + ": " + what + " must be finite, got " + v);
         }
+    }
+
+    // Op names for errors, made once: concatenating them on every call allocated in the training loop.
+    private static final String[] ACTIVATION_OPS = opNames("activation(", Activation.values());
+    private static final String[] ACTIVATION_BACKWARD_OPS = opNames("activationBackward(", Activation.values());
+    private static final String[] LOSS_OPS = opNames("loss(", LossKind.values());
+
+    private static String[] opNames(String prefix, Enum<?>[] values) {
+        String[] names = new String[values.length];
+        for (Enum<?> v : values) {
+            String id = v instanceof Activation a ? a.id() : ((LossKind) v).id();
+            names[v.ordinal()] = prefix + id + ")";
+        }
+        return names;
     }
 
     private static void requireNonNull(String op, Object o, String what) {

@@ -124,6 +124,22 @@ public final class CpuEngine implements ComputeEngine {
         });
     }
 
+    /** Per-thread column accumulators for {@link #biasGrad}, so that a warmed-up call allocates no arrays. */
+    private static final ThreadLocal<double[][]> COLUMN_SUMS = ThreadLocal.withInitial(() -> new double[1][0]);
+
+    /** This thread's accumulator array of at least {@code n} zeros. */
+    private static double[] columnSums(int n) {
+        double[][] holder = COLUMN_SUMS.get();
+        double[] acc = holder[0];
+        if (acc.length < n) {
+            acc = new double[Math.max(n, 256)];
+            holder[0] = acc;
+        } else {
+            java.util.Arrays.fill(acc, 0, n, 0.0);
+        }
+        return acc;
+    }
+
     @Override
     public void biasGrad(DeviceBuffer dy, DeviceBuffer db, int rows, int cols, float beta) {
         float[] d = f(dy);
@@ -131,7 +147,7 @@ public final class CpuEngine implements ComputeEngine {
         // Each column is summed over rows in order; threads take disjoint column ranges.
         int colChunk = 256;
         WorkerPool.RangeBody body = (c0, c1) -> {
-            double[] acc = new double[c1 - c0];
+            double[] acc = columnSums(c1 - c0);
             for (int r = 0; r < rows; r++) {
                 int o = r * cols;
                 for (int j = c0; j < c1; j++) {
@@ -181,6 +197,18 @@ public final class CpuEngine implements ComputeEngine {
 
     // ---------------------------------------------------------------- losses
 
+    /** Per-call chunk partials, reused by the calling thread (ops on one engine do not nest). */
+    private static final ThreadLocal<double[][]> PARTIALS = ThreadLocal.withInitial(() -> new double[1][0]);
+
+    /** This thread's partials array of at least {@code n} entries (each chunk writes its own). */
+    private static double[] partials(int n) {
+        double[][] holder = PARTIALS.get();
+        if (holder[0].length < n) {
+            holder[0] = new double[Math.max(n, 64)];
+        }
+        return holder[0];
+    }
+
     @Override
     public void softmaxCrossEntropy(DeviceBuffer logits, DeviceBuffer labels, DeviceBuffer loss, DeviceBuffer grad,
                                     int rows, int cols, Reduction reduction, float labelSmoothing) {
@@ -195,7 +223,7 @@ public final class CpuEngine implements ComputeEngine {
         float[] g = grad == null ? null : f(grad);
         double scale = reduction == Reduction.SUM ? 1.0 : 1.0 / rows;
         int chunks = (rows + ROW_CHUNK - 1) / ROW_CHUNK;
-        double[] partial = new double[chunks];
+        double[] partial = partials(chunks);
         WorkerPool.RangeBody body = (c0, c1) -> {
             for (int ch = c0; ch < c1; ch++) {
                 int r0 = ch * ROW_CHUNK;
@@ -204,7 +232,7 @@ public final class CpuEngine implements ComputeEngine {
             }
         };
         runChunks(chunks, (long) rows * cols, body);
-        f(loss)[0] = (float) (sumInOrder(partial) * scale);
+        f(loss)[0] = (float) (sumInOrder(partial, chunks) * scale);
     }
 
     @Override
@@ -415,9 +443,13 @@ public final class CpuEngine implements ComputeEngine {
     }
 
     private static double sumInOrder(double[] partial) {
+        return sumInOrder(partial, partial.length);
+    }
+
+    private static double sumInOrder(double[] partial, int n) {
         double s = 0;
-        for (double p : partial) {
-            s += p;
+        for (int i = 0; i < n; i++) {
+            s += partial[i];
         }
         return s;
     }

@@ -41,10 +41,34 @@ final class Gemm {
     private final WorkerPool pool;
     private float[] packA = new float[0];
     private float[] packB = new float[0];
+    /** Reused between calls (the instance is used by one thread at a time), so a call allocates nothing. */
+    private final Job job;
+
+    /**
+     * Per-thread tiles: the kernel's spill tile, the C^T staging tile and the operand triple.
+     * Kept per thread rather than per task so that a warmed-up GEMM allocates no heap.
+     */
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** One thread's scratch arrays, grown to the largest kernel tile seen. */
+    private static final class Scratch {
+        float[] spill = new float[0];
+        float[] tile = new float[0];
+        final int[] op = new int[3];
+
+        Scratch fit(int size) {
+            if (spill.length < size) {
+                spill = new float[size];
+                tile = new float[size];
+            }
+            return this;
+        }
+    }
 
     Gemm(GemmKernel kernel, WorkerPool pool) {
         this.kernel = kernel;
         this.pool = pool;
+        this.job = new Job(kernel);
     }
 
     GemmKernel kernel() {
@@ -142,15 +166,19 @@ final class Gemm {
                 }
             }
         }
-        Job job = new Job(kernel, transA, transB, m, n, k, kc, kBlocks, alpha, a, b, beta, c, transC, packA, packB,
-                mcp, ncp);
-        int tasks = job.mBlocks * job.nBlocks;
-        if (workers == null) {
-            for (int t = 0; t < tasks; t++) {
-                job.compute(t);
+        Job job = this.job;
+        job.reset(transA, transB, m, n, k, kc, kBlocks, alpha, a, b, beta, c, transC, packA, packB, mcp, ncp);
+        try {
+            int tasks = job.mBlocks * job.nBlocks;
+            if (workers == null) {
+                for (int t = 0; t < tasks; t++) {
+                    job.compute(t);
+                }
+            } else {
+                workers.run(tasks, job.body);
             }
-        } else {
-            workers.run(tasks, job::compute);
+        } finally {
+            job.clear();
         }
     }
 
@@ -166,47 +194,54 @@ final class Gemm {
         private static final int FAILED = 3;
 
         final GemmKernel kernel;
-        final boolean transA;
-        final boolean transB;
-        final int m;
-        final int n;
-        final int k;
-        final int kc;
         final int mr;
         final int nr;
-        final int mPanels;
-        final int nPanels;
-        final float alpha;
-        final float[] a;
-        final float[] b;
-        final float beta;
-        final float[] c;
+        /** {@link #compute} as a reusable consumer, so handing the job to the pool allocates nothing. */
+        final java.util.function.IntConsumer body = this::compute;
+        // The call's state, set by reset(); the pool's hand-off publishes it to the helpers.
+        boolean transA;
+        boolean transB;
+        int m;
+        int n;
+        int k;
+        int kc;
+        int mPanels;
+        int nPanels;
+        float alpha;
+        float[] a;
+        float[] b;
+        float beta;
+        float[] c;
         /** Whether C is stored transposed (element (i, j) at j * m + i); tiles then go through a scratch tile. */
-        final boolean transC;
-        final float[] pa;
-        final float[] pb;
-        final int mBlockPanels;
-        final int nBlockPanels;
-        final int mBlocks;
-        final int nBlocks;
-        /** Per (K block, panel): UNPACKED, PACKING, READY or FAILED. */
-        final AtomicIntegerArray aState;
-        final AtomicIntegerArray bState;
+        boolean transC;
+        float[] pa;
+        float[] pb;
+        int mBlockPanels;
+        int nBlockPanels;
+        int mBlocks;
+        int nBlocks;
+        /** Per (K block, panel): UNPACKED, PACKING, READY or FAILED; grown as needed, reset per call. */
+        AtomicIntegerArray aState = new AtomicIntegerArray(0);
+        AtomicIntegerArray bState = new AtomicIntegerArray(0);
         /** Whether whole A (B) panels are read in place rather than packed. */
-        final boolean directA;
-        final boolean directB;
+        boolean directA;
+        boolean directB;
 
-        Job(GemmKernel kernel, boolean transA, boolean transB, int m, int n, int k, int kc, int kBlocks, float alpha,
-            float[] a, float[] b, float beta, float[] c, boolean transC, float[] pa, float[] pb, int mcp, int ncp) {
+        Job(GemmKernel kernel) {
             this.kernel = kernel;
+            this.mr = kernel.mr();
+            this.nr = kernel.nr();
+        }
+
+        void reset(boolean transA, boolean transB, int m, int n, int k, int kc, int kBlocks, float alpha,
+                   float[] a, float[] b, float beta, float[] c, boolean transC, float[] pa, float[] pb, int mcp,
+                   int ncp) {
             this.transA = transA;
             this.transB = transB;
             this.m = m;
             this.n = n;
             this.k = k;
             this.kc = kc;
-            this.mr = kernel.mr();
-            this.nr = kernel.nr();
             this.mPanels = ceilDiv(m, mr);
             this.nPanels = ceilDiv(n, nr);
             this.alpha = alpha;
@@ -221,10 +256,29 @@ final class Gemm {
             this.nBlockPanels = ncp;
             this.mBlocks = ceilDiv(mPanels, mcp);
             this.nBlocks = ceilDiv(nPanels, ncp);
-            this.aState = new AtomicIntegerArray(kBlocks * mPanels);
-            this.bState = new AtomicIntegerArray(kBlocks * nPanels);
+            aState = cleared(aState, kBlocks * mPanels);
+            bState = cleared(bState, kBlocks * nPanels);
             this.directA = (long) k * m <= DIRECT_MAX;
             this.directB = !transB && (long) k * n <= DIRECT_MAX;
+        }
+
+        /** Drops the references to the caller's arrays. */
+        void clear() {
+            a = null;
+            b = null;
+            c = null;
+            pa = null;
+            pb = null;
+        }
+
+        private static AtomicIntegerArray cleared(AtomicIntegerArray st, int size) {
+            if (st.length() < size) {
+                return new AtomicIntegerArray(size);
+            }
+            for (int i = 0; i < size; i++) {
+                st.setPlain(i, UNPACKED);
+            }
+            return st;
         }
 
         private boolean inPlaceA(int panel) {
@@ -243,12 +297,13 @@ final class Gemm {
             int ip1 = Math.min(mPanels, ip0 + mBlockPanels);
             int jp0 = bj * nBlockPanels;
             int jp1 = Math.min(nPanels, jp0 + nBlockPanels);
-            float[] scratch = new float[mr * nr];
+            Scratch sc = SCRATCH.get().fit(mr * nr);
+            float[] scratch = sc.spill;
             if (transC) {
-                computeTransposed(ip0, ip1, jp0, jp1, scratch);
+                computeTransposed(ip0, ip1, jp0, jp1, scratch, sc.tile, sc.op);
                 return;
             }
-            int[] op = new int[3];
+            int[] op = sc.op;
             for (int kb = 0, p0 = 0; p0 < k; kb++, p0 += kc) {
                 int kcb = Math.min(kc, k - p0);
                 boolean first = p0 == 0;
@@ -275,9 +330,7 @@ final class Gemm {
          * The C^T case: each tile runs through all K blocks in a row-major scratch tile (the
          * kernels merge into it exactly as into C), and is stored transposed once at the end.
          */
-        private void computeTransposed(int ip0, int ip1, int jp0, int jp1, float[] scratch) {
-            float[] tile = new float[mr * nr];
-            int[] op = new int[3];
+        private void computeTransposed(int ip0, int ip1, int jp0, int jp1, float[] scratch, float[] tile, int[] op) {
             // All of the block's panels first: threads then pack different ones rather than wait.
             for (int kb = 0, p0 = 0; p0 < k; kb++, p0 += kc) {
                 ensure(false, kb, jp0, jp1, p0, Math.min(kc, k - p0));

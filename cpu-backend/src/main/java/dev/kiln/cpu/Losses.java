@@ -22,13 +22,24 @@ final class Losses {
      * {@code gradScale * (softmax - target)} into {@code grad} when it is not null.
      * Labels were checked by the caller.
      */
+    /** This thread's scratch row for {@link #softmaxCrossEntropyRows}, so a warmed-up call allocates nothing. */
+    private static final ThreadLocal<double[][]> EXP_ROW = ThreadLocal.withInitial(() -> new double[1][0]);
+
+    private static double[] expScratch(int cols) {
+        double[][] holder = EXP_ROW.get();
+        if (holder[0].length < cols) {
+            holder[0] = new double[Math.max(cols, 16)];
+        }
+        return holder[0];
+    }
+
     static double softmaxCrossEntropyRows(float[] x, int[] labels, float[] grad, int cols, float smoothing,
                                           double gradScale, int r0, int r1) {
         double total = 0;
         double ls = smoothing;
         double onHot = 1.0 - ls;
         double uniform = ls / cols;
-        double[] e = grad == null ? null : new double[cols]; // exp(x - max), kept for the gradient
+        double[] e = grad == null ? null : expScratch(cols); // exp(x - max), kept for the gradient
         for (int r = r0; r < r1; r++) {
             int o = r * cols;
             float max = Activations.rowMax(x, o, cols);

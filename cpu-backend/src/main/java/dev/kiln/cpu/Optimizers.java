@@ -21,8 +21,22 @@ final class Optimizers {
      * 0.8999999761581421), so that scalar arithmetic done in double matches Python's.
      */
     static double decimal(float v) {
-        return Double.parseDouble(Float.toString(v));
+        // Cached: the same few hyper-parameters come every step, and the string round trip allocates.
+        int bits = Float.floatToRawIntBits(v);
+        int slot = (bits ^ (bits >>> 16)) & (DECIMALS.length - 1);
+        Decimal d = DECIMALS[slot];
+        if (d == null || d.bits != bits) {
+            d = new Decimal(bits, Double.parseDouble(Float.toString(v)));
+            DECIMALS[slot] = d; // a racy write of an immutable record is safe: readers see all of it or the old one
+        }
+        return d.value;
     }
+
+    /** One cached {@link #decimal} result. */
+    private record Decimal(int bits, double value) {
+    }
+
+    private static final Decimal[] DECIMALS = new Decimal[64];
 
     static void sgd(float[] param, float[] grad, float[] buf, SgdParams p, float lr, long step, int from, int to) {
         float wd = p.weightDecay();

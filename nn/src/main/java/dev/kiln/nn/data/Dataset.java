@@ -7,6 +7,15 @@ package dev.kiln.nn.data;
  * torchvision's {@code ToTensor} does.
  */
 public final class Dataset {
+    /** {@code b / 255f} for every byte value: a lookup gives the same floats as the division, faster. */
+    private static final float[] UNIT = new float[256];
+
+    static {
+        for (int v = 0; v < 256; v++) {
+            UNIT[v] = v / 255f;
+        }
+    }
+
     private final String name;
     private final int size;
     private final int rows;
@@ -79,8 +88,10 @@ public final class Dataset {
     public void copyImage(int i, float[] dst, int offset) {
         int f = features();
         int base = i * f;
+        float[] unit = UNIT;
+        byte[] px = pixels;
         for (int k = 0; k < f; k++) {
-            dst[offset + k] = (pixels[base + k] & 0xff) / 255f;
+            dst[offset + k] = unit[px[base + k] & 0xff];
         }
     }
 
