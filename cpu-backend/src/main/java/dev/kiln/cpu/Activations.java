@@ -67,8 +67,10 @@ final class Activations {
                          int to) {
         switch (act) {
             case RELU -> {
+                // PyTorch's threshold_backward looks at the output: 0 where y <= 0, so a NaN
+                // input (NaN output) passes its gradient through.
                 for (int i = from; i < to; i++) {
-                    dx[i] = x[i] > 0f ? dy[i] : 0f;
+                    dx[i] = y[i] <= 0f ? 0f : dy[i];
                 }
             }
             case LEAKY_RELU -> {

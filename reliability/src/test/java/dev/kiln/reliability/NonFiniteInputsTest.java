@@ -77,6 +77,18 @@ class NonFiniteInputsTest {
                     return dx.toFloatArray();
                 }
             }));
+            if (!act.rowWise()) {
+                // NaN/Inf in the forward input: ReLU's gradient passes through where y is NaN (PyTorch's
+                // threshold_backward tests y <= 0), LeakyReLU's is the slope (x > 0 is false for NaN).
+                c.add(new Case("activationBackward " + act.id() + " (NaN/Inf in x)", b -> {
+                    try (Tensor x = b.fromArray(X, 3, 4); Tensor y = b.zeros(3, 4); Tensor dy = b.fromArray(CLEAN, 3, 4);
+                         Tensor dx = b.zeros(3, 4)) {
+                        b.activation(act, x, y);
+                        b.activationBackward(act, x, y, dy, dx);
+                        return dx.toFloatArray();
+                    }
+                }));
+            }
         }
         c.add(new Case("gemm (NaN/Inf in A)", b -> {
             try (Tensor a = b.fromArray(X, 3, 4); Tensor w = b.fromArray(CLEAN, 4, 3); Tensor out = b.zeros(3, 3)) {
