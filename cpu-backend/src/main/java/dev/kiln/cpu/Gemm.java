@@ -291,8 +291,11 @@ final class Gemm {
 
         /** Computes block t of C over all K blocks, in order. */
         void compute(int t) {
-            int bi = t % mBlocks;
-            int bj = t / mBlocks;
+            // For C^T, B (the transposing pack) is the operand worth sharing out: consecutive
+            // tasks, which run at the same time on different threads, then need different B
+            // panels and pack them in parallel instead of waiting for one packer.
+            int bi = transC ? t / nBlocks : t % mBlocks;
+            int bj = transC ? t % nBlocks : t / mBlocks;
             int ip0 = bi * mBlockPanels;
             int ip1 = Math.min(mPanels, ip0 + mBlockPanels);
             int jp0 = bj * nBlockPanels;
@@ -332,9 +335,15 @@ final class Gemm {
          */
         private void computeTransposed(int ip0, int ip1, int jp0, int jp1, float[] scratch, float[] tile, int[] op) {
             // All of the block's panels first: threads then pack different ones rather than wait.
+            // Claim and pack over every K block before waiting for any, so that two threads sharing
+            // a panel split its K blocks between them.
             for (int kb = 0, p0 = 0; p0 < k; kb++, p0 += kc) {
-                ensure(false, kb, jp0, jp1, p0, Math.min(kc, k - p0));
-                ensure(true, kb, ip0, ip1, p0, Math.min(kc, k - p0));
+                claim(false, kb, jp0, jp1, p0, Math.min(kc, k - p0));
+                claim(true, kb, ip0, ip1, p0, Math.min(kc, k - p0));
+            }
+            for (int kb = 0, p0 = 0; p0 < k; kb++, p0 += kc) {
+                await(false, kb, jp0, jp1);
+                await(true, kb, ip0, ip1);
             }
             for (int ip = ip0; ip < ip1; ip++) {
                 int i0 = ip * mr;
@@ -404,6 +413,12 @@ final class Gemm {
 
         /** Makes panels [from, to) of K block kb ready: packs the unclaimed ones, then waits for the rest. */
         private void ensure(boolean isA, int kb, int from, int to, int p0, int kcb) {
+            claim(isA, kb, from, to, p0, kcb);
+            await(isA, kb, from, to);
+        }
+
+        /** Packs the unclaimed panels among [from, to) of K block kb. */
+        private void claim(boolean isA, int kb, int from, int to, int p0, int kcb) {
             AtomicIntegerArray st = isA ? aState : bState;
             int base = kb * (isA ? mPanels : nPanels);
             for (int q = from; q < to; q++) {
@@ -424,6 +439,12 @@ final class Gemm {
                     st.set(base + q, READY);
                 }
             }
+        }
+
+        /** Waits until panels [from, to) of K block kb are ready. */
+        private void await(boolean isA, int kb, int from, int to) {
+            AtomicIntegerArray st = isA ? aState : bState;
+            int base = kb * (isA ? mPanels : nPanels);
             for (int q = from; q < to; q++) {
                 if (isA ? inPlaceA(q) : inPlaceB(q)) {
                     continue;
