@@ -2,11 +2,11 @@ package dev.kiln.cpu;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
@@ -18,21 +18,95 @@ import java.util.function.IntConsumer;
  */
 final class WorkerPool {
     private static final Map<Integer, WorkerPool> SHARED = new ConcurrentHashMap<>();
+    /**
+     * How long an idle helper (and a caller waiting for helpers) spins before parking. Waking a
+     * parked thread costs 10-50 us on a VM, as much as a small GEMM; ops come back to back in a
+     * training step, so a short spin keeps the hand-off to well under a microsecond there.
+     */
+    private static final long SPIN_NANOS = 50_000;
 
     private final int threads;
-    private final ExecutorService helpers;
+    private final Thread[] helpers;
+    /** The latest job; a new one is published by replacing it (a volatile write). */
+    private volatile Batch current;
+    /** Helper i is parked (or about to): the publisher must unpark it. */
+    private final AtomicIntegerArray sleeping;
+    /** Held while a job runs: a concurrent or nested {@link #run} runs its tasks on its own thread. */
+    private final AtomicBoolean busy = new AtomicBoolean();
+
+    /** One {@link #run} call's tasks: handed out by {@code next}, counted off by {@code done}. */
+    private static final class Batch {
+        final int tasks;
+        final IntConsumer body;
+        final Thread caller;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        volatile boolean callerSleeping;
+
+        Batch(int tasks, IntConsumer body, Thread caller) {
+            this.tasks = tasks;
+            this.body = body;
+            this.caller = caller;
+        }
+
+        /** Claims and runs tasks until none is left. */
+        void work() {
+            int t;
+            while ((t = next.getAndIncrement()) < tasks) {
+                try {
+                    if (failure.get() == null) {
+                        body.accept(t);
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                } finally {
+                    if (done.incrementAndGet() == tasks && callerSleeping) {
+                        LockSupport.unpark(caller);
+                    }
+                }
+            }
+        }
+    }
 
     private WorkerPool(int threads) {
         this.threads = threads;
-        if (threads > 1) {
-            AtomicInteger id = new AtomicInteger();
-            helpers = Executors.newFixedThreadPool(threads - 1, r -> {
-                Thread t = new Thread(r, "kiln-cpu-" + threads + "-" + id.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
-        } else {
-            helpers = null;
+        this.sleeping = new AtomicIntegerArray(Math.max(0, threads - 1));
+        this.helpers = new Thread[Math.max(0, threads - 1)];
+        for (int i = 0; i < helpers.length; i++) {
+            int id = i;
+            Thread t = new Thread(() -> helperLoop(id), "kiln-cpu-" + threads + "-" + (i + 1));
+            t.setDaemon(true);
+            helpers[i] = t;
+        }
+        for (Thread t : helpers) {
+            t.start();
+        }
+    }
+
+    /** A helper: waits for a new job (spinning a while, then parked), works on it, repeats. */
+    private void helperLoop(int id) {
+        Batch seen = null;
+        while (true) {
+            Batch b = current;
+            if (b == seen) {
+                long deadline = System.nanoTime() + SPIN_NANOS;
+                while ((b = current) == seen && System.nanoTime() - deadline < 0) {
+                    Thread.onSpinWait();
+                }
+                while (b == seen) {
+                    // Announce the park before re-checking, so a publisher either sees the flag or we see its job.
+                    sleeping.set(id, 1);
+                    b = current;
+                    if (b == seen) {
+                        LockSupport.park(this);
+                        b = current;
+                    }
+                    sleeping.set(id, 0);
+                }
+            }
+            seen = b;
+            b.work();
         }
     }
 
@@ -50,51 +124,45 @@ final class WorkerPool {
      *
      * <p>The caller waits for the tasks, not for the helpers: a helper that wakes up only after the
      * caller has claimed every task finds nothing to do, and the caller does not wait for it. So a
-     * late helper (a busy machine, a slow wake-up) costs nothing beyond the hand-off itself.
+     * late helper (a busy machine, a slow wake-up) costs nothing beyond the hand-off itself. A call
+     * made while the pool is running another job (from another thread, or from inside a task) runs
+     * its tasks on the calling thread alone.
      */
     void run(int tasks, IntConsumer body) {
         int workers = Math.min(threads, tasks);
-        if (workers <= 1) {
+        if (workers <= 1 || !busy.compareAndSet(false, true)) {
             for (int t = 0; t < tasks; t++) {
                 body.accept(t);
             }
             return;
         }
-        AtomicInteger next = new AtomicInteger();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        CountDownLatch done = new CountDownLatch(tasks);
-        Runnable loop = () -> {
-            int t;
-            while ((t = next.getAndIncrement()) < tasks) {
-                try {
-                    if (failure.get() == null) {
-                        body.accept(t);
-                    }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                } finally {
-                    done.countDown();
+        Batch batch = new Batch(tasks, body, Thread.currentThread());
+        try {
+            current = batch;
+            for (int i = 0; i < helpers.length; i++) {
+                if (sleeping.get(i) != 0) {
+                    LockSupport.unpark(helpers[i]);
                 }
             }
-        };
-        for (int w = 1; w < workers; w++) {
-            helpers.execute(loop);
-        }
-        loop.run();
-        boolean interrupted = false;
-        while (true) {
-            try {
-                done.await();
-                break;
-            } catch (InterruptedException e) {
-                // The helpers write into the caller's arrays: never return before they finish.
-                interrupted = true;
+            batch.work();
+            // The helpers write into the caller's arrays: never return before they finish.
+            if (batch.done.get() < tasks) {
+                long deadline = System.nanoTime() + SPIN_NANOS;
+                while (batch.done.get() < tasks && System.nanoTime() - deadline < 0) {
+                    Thread.onSpinWait();
+                }
+                while (batch.done.get() < tasks) {
+                    batch.callerSleeping = true;
+                    if (batch.done.get() < tasks) {
+                        LockSupport.park(this);
+                    }
+                }
+                batch.callerSleeping = false;
             }
+        } finally {
+            busy.set(false);
         }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-        Throwable e = failure.get();
+        Throwable e = batch.failure.get();
         if (e instanceof RuntimeException re) {
             throw re;
         }
