@@ -1,5 +1,7 @@
 package dev.kiln.cuda;
 
+import dev.kiln.testkit.BackendRequirement;
+
 import dev.kiln.core.DType;
 import dev.kiln.core.KilnException;
 import dev.kiln.core.NormKind;
@@ -17,8 +19,6 @@ import java.util.concurrent.Future;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Engine-level checks that need a GPU: GEMM on both paths against a double-precision loop, the
@@ -29,26 +29,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class CudaEngineGpuTest {
     private static CudaEngine engine;
 
-    static boolean required() {
-        String req = System.getProperty("kiln.require.backends", "");
-        for (String s : req.split(",")) {
-            if (s.trim().equals("cuda")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** Per test, not @BeforeAll, so that each skip shows up in the report with its reason. */
     @BeforeEach
     void open() {
         ProbeResult r = new CudaBackendProvider().probe();
         if (!r.isAvailable()) {
-            if (required()) {
-                fail("CUDA is required (kiln.require.backends=" + System.getProperty("kiln.require.backends")
-                        + ") but unavailable: " + r.reason());
-            }
-            assumeTrue(false, "CUDA unavailable: " + r.reason());
+            BackendRequirement.unavailable("cuda", r.reason());
         }
         if (engine == null) {
             engine = (CudaEngine) new CudaBackendProvider().open(r.devices().get(0));

@@ -1,12 +1,12 @@
 package dev.kiln.opencl;
 
+import dev.kiln.testkit.BackendRequirement;
+
 import dev.kiln.core.DType;
 import dev.kiln.core.spi.DeviceBuffer;
 import dev.kiln.core.spi.DeviceInfo;
 import dev.kiln.core.spi.ProbeResult;
 
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Opens the OpenCL device for tests, or skips with the probe's reason (fails instead under -Popencl). */
 final class OpenClTestSupport {
@@ -15,19 +15,11 @@ final class OpenClTestSupport {
     private OpenClTestSupport() {
     }
 
-    /** True when {@code kiln.require.backends} names opencl: absence is then a failure, not a skip. */
-    static boolean required() {
-        return System.getProperty("kiln.require.backends", "").toLowerCase().contains("opencl");
-    }
-
     /** The device the tests run on ({@code -Dkiln.opencl.test.device=N}, default the first), or a skip. */
     static DeviceInfo deviceOrSkip() {
         ProbeResult r = PROVIDER.probe();
         if (!r.isAvailable()) {
-            if (required()) {
-                fail("OpenCL is required (kiln.require.backends) but unavailable: " + r.reason());
-            }
-            assumeTrue(false, "OpenCL unavailable: " + r.reason());
+            BackendRequirement.unavailable("opencl", r.reason());
         }
         int want = Integer.getInteger("kiln.opencl.test.device", r.devices().get(0).index());
         return r.devices().stream().filter(d -> d.index() == want).findFirst().orElseThrow();

@@ -58,18 +58,30 @@ public final class BackendRequirement {
             }
             return b;
         } catch (BackendUnavailableException e) {
-            String reason = e.reason();
             boolean required = isRequired(spec) || (e.backend() != null && isRequired(e.backend()));
-            if (required) {
-                String msg = "backend '" + spec + "' is required (-D" + PROPERTY + "=" + System.getProperty(PROPERTY)
-                        + ") but unavailable: " + reason;
-                LOG.log(Level.ERROR, msg);
-                return Assertions.fail(msg, e);
-            }
-            String msg = "backend '" + spec + "' unavailable, skipping its tests: " + reason;
-            LOG.log(Level.WARNING, msg);
-            return Assumptions.abort(msg);
+            return unavailable(spec, e.reason(), required, e);
         }
+    }
+
+    /**
+     * What an unavailable backend means for the running test: fails it when {@code spec}'s
+     * backend is required, else aborts it (a skip shown with the reason). Never returns normally;
+     * for tests that probe a provider directly rather than open a {@link Backend}.
+     */
+    public static <T> T unavailable(String spec, String reason) {
+        return unavailable(spec, reason, isRequired(spec), null);
+    }
+
+    private static <T> T unavailable(String spec, String reason, boolean required, Throwable cause) {
+        if (required) {
+            String msg = "backend '" + spec + "' is required (-D" + PROPERTY + "=" + System.getProperty(PROPERTY)
+                    + ") but unavailable: " + reason;
+            LOG.log(Level.ERROR, msg);
+            return Assertions.fail(msg, cause);
+        }
+        String msg = "backend '" + spec + "' unavailable, skipping its tests: " + reason;
+        LOG.log(Level.WARNING, msg);
+        return Assumptions.abort(msg);
     }
 
     /** {@code opencl} for {@code opencl:1}. */
