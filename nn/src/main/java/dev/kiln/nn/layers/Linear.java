@@ -113,9 +113,22 @@ public final class Linear implements Module {
                     + out + "]");
         }
         Backend b = dy.backend();
-        // Gradients accumulate (beta = 1), as PyTorch's .grad does until zero_grad().
-        b.gemm(true, false, 1f, dy, x, 1f, weight.grad());
-        b.biasGrad(dy, bias.grad(), 1f);
+        // Gradients accumulate (beta = 1), as PyTorch's .grad does until zero_grad(); right after
+        // zeroGrad() they are overwritten (beta = 0) instead of being filled with zeros first.
+        float wBeta = weight.gradBeta();
+        try {
+            b.gemm(true, false, 1f, dy, x, wBeta, weight.gradBuffer());
+        } catch (RuntimeException e) {
+            weight.gradWriteFailed(wBeta);
+            throw e;
+        }
+        float bBeta = bias.gradBeta();
+        try {
+            b.biasGrad(dy, bias.gradBuffer(), bBeta);
+        } catch (RuntimeException e) {
+            bias.gradWriteFailed(bBeta);
+            throw e;
+        }
         if (!needInputGrad) {
             return null;
         }
