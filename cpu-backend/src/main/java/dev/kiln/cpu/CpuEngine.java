@@ -190,6 +190,8 @@ public final class CpuEngine implements ComputeEngine {
         if (act.rowWise()) {
             boolean log = act == Activation.LOG_SOFTMAX;
             forRows(rows, cols, (r0, r1) -> Activations.softmaxRowsBackward(log, ys, dys, dxs, cols, r0, r1));
+        } else if (act == Activation.RELU && simd) {
+            forElements(rows * cols, (a, b) -> VectorSupport.reluBackward(ys, dys, dxs, a, b));
         } else {
             forElements(rows * cols, (a, b) -> Activations.backward(act, param, xs, ys, dys, dxs, a, b));
         }

@@ -13,6 +13,11 @@ final class VectorSupport {
         return VectorGemmKernel.vectorBits() / Float.SIZE;
     }
 
+    /** {@link VectorElementwise#reluBackward}. */
+    static void reluBackward(float[] y, float[] dy, float[] dx, int from, int to) {
+        VectorElementwise.reluBackward(y, dy, dx, from, to);
+    }
+
     static GemmKernel gemmKernel() {
         return new VectorGemmKernel();
     }
