@@ -241,6 +241,25 @@ public final class Backend implements AutoCloseable {
         }
     }
 
+    void uploadUnsignedBytes(byte[] src, int offset, float divisor, Tensor dst) {
+        if (src == null) {
+            throw new IllegalArgumentException("source array is null");
+        }
+        lock.lock();
+        try {
+            checkUsable("upload", dst, "dst", DType.F32);
+            checkRange(src.length, offset, dst);
+            if (!(divisor != 0f) || !Float.isFinite(divisor)) {
+                throw new IllegalArgumentException("upload: divisor must be finite and non-zero, got " + divisor);
+            }
+            if (dst.size() > 0) {
+                engine.uploadUnsignedBytes(src, offset, dst.buffer(), 0, dst.size(), divisor);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private static void checkRange(int length, int offset, Tensor t) {
         if (offset < 0 || (long) offset + t.size() > length) {
             throw new IllegalArgumentException("array of length " + length + " from offset " + offset

@@ -151,6 +151,18 @@ public final class Tensor implements AutoCloseable {
         backend.upload(src, offset, this);
     }
 
+    /**
+     * Replaces all values of this float32 tensor with {@code (src[offset + i] & 0xFF) / divisor}:
+     * unsigned bytes (8-bit pixels, say) to floats without a float array on the host. With
+     * divisor 255 these are exactly torchvision's {@code ToTensor} values.
+     *
+     * @throws IllegalArgumentException when {@code src} is too short from {@code offset}, or the
+     *                                  divisor is zero or not finite
+     */
+    public void copyFromUnsignedBytes(byte[] src, int offset, float divisor) {
+        backend.uploadUnsignedBytes(src, offset, divisor, this);
+    }
+
     /** The single value of a one-element float32 tensor. */
     public float item() {
         if (size() != 1) {

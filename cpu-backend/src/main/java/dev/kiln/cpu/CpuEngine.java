@@ -87,6 +87,22 @@ public final class CpuEngine implements ComputeEngine {
     }
 
     @Override
+    public void uploadUnsignedBytes(byte[] src, int srcOffset, DeviceBuffer dst, int dstOffset, int count,
+                                    float divisor) {
+        float[] out = f(dst);
+        if (simd) {
+            forElements(count, (a, b) -> VectorSupport.unsignedBytesToFloats(src, srcOffset + a, out, dstOffset + a,
+                    b - a, divisor));
+        } else {
+            forElements(count, (a, b) -> {
+                for (int i = a; i < b; i++) {
+                    out[dstOffset + i] = (src[srcOffset + i] & 0xFF) / divisor;
+                }
+            });
+        }
+    }
+
+    @Override
     public void download(DeviceBuffer src, int srcOffset, float[] dst, int dstOffset, int count) {
         System.arraycopy(f(src), srcOffset, dst, dstOffset, count);
     }

@@ -18,6 +18,12 @@ final class VectorSupport {
         VectorElementwise.reluBackward(y, dy, dx, from, to);
     }
 
+    /** {@link VectorElementwise#unsignedBytesToFloats}. */
+    static void unsignedBytesToFloats(byte[] src, int srcOffset, float[] dst, int dstOffset, int count,
+                                      float divisor) {
+        VectorElementwise.unsignedBytesToFloats(src, srcOffset, dst, dstOffset, count, divisor);
+    }
+
     static GemmKernel gemmKernel() {
         return new VectorGemmKernel();
     }

@@ -416,6 +416,45 @@ public abstract class ConformanceSuite {
         assertStillComputes();
     }
 
+    @Order(3)
+    @Test
+    @DisplayName("upload: unsigned bytes become exactly (b & 0xFF) / divisor; bad input is refused")
+    void unsignedByteUpload() {
+        int n = 256 * 3 + 37; // every byte value, at several offsets from a vector boundary, and a tail
+        byte[] src = new byte[n + 5];
+        for (int i = 0; i < src.length; i++) {
+            src[i] = (byte) (i * 7 + (i >> 8));
+        }
+        try (TensorScope s = backend.scope()) {
+            for (float divisor : new float[] {255f, 1f, 3.7f, -2f}) {
+                for (int offset : new int[] {0, 5}) {
+                    Tensor t = backend.empty(DType.F32, Shape.of(n));
+                    t.copyFromUnsignedBytes(src, offset, divisor);
+                    float[] got = t.toFloatArray();
+                    for (int i = 0; i < n; i++) {
+                        float want = (src[offset + i] & 0xFF) / divisor;
+                        assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(got[i]),
+                                "divisor " + divisor + " offset " + offset + " [" + i + "]: got " + got[i]
+                                        + ", want " + want);
+                    }
+                }
+            }
+            Tensor t = backend.fromArray(seq(6), 2, 3);
+            IllegalArgumentException shortSrc = assertThrows(IllegalArgumentException.class,
+                    () -> t.copyFromUnsignedBytes(new byte[8], 3, 255f));
+            assertTrue(shortSrc.getMessage().contains("length 8"), shortSrc.getMessage());
+            for (float bad : new float[] {0f, Float.NaN, Float.POSITIVE_INFINITY}) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> t.copyFromUnsignedBytes(new byte[6], 0, bad));
+                assertTrue(e.getMessage().contains("divisor"), e.getMessage());
+            }
+            Tensor ints = backend.fromInts(new int[] {1, 2, 3}, 3);
+            assertThrows(IllegalArgumentException.class, () -> ints.copyFromUnsignedBytes(new byte[3], 0, 255f));
+            assertArrayEquals(seq(6), t.toFloatArray(), "a refused upload must not write");
+        }
+        assertStillComputes();
+    }
+
     /** After an error the backend still computes a GEMM and a loss correctly. */
     private void assertStillComputes() {
         try (TensorScope s = backend.scope()) {

@@ -51,6 +51,12 @@ public class DelegatingEngine implements ComputeEngine {
     }
 
     @Override
+    public void uploadUnsignedBytes(byte[] src, int srcOffset, DeviceBuffer dst, int dstOffset, int count,
+                                    float divisor) {
+        delegate.uploadUnsignedBytes(src, srcOffset, dst, dstOffset, count, divisor);
+    }
+
+    @Override
     public void download(DeviceBuffer src, int srcOffset, float[] dst, int dstOffset, int count) {
         delegate.download(src, srcOffset, dst, dstOffset, count);
     }

@@ -91,6 +91,13 @@ public class FaultInjectingEngine extends DelegatingEngine {
     }
 
     @Override
+    public void uploadUnsignedBytes(byte[] src, int srcOffset, DeviceBuffer dst, int dstOffset, int count,
+                                    float divisor) {
+        hit("upload");
+        delegate.uploadUnsignedBytes(src, srcOffset, dst, dstOffset, count, divisor);
+    }
+
+    @Override
     public void download(DeviceBuffer src, int srcOffset, float[] dst, int dstOffset, int count) {
         hit("download");
         delegate.download(src, srcOffset, dst, dstOffset, count);

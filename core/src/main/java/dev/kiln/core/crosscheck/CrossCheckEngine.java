@@ -135,6 +135,14 @@ public final class CrossCheckEngine implements ComputeEngine {
         checker.upload(src, srcOffset, c(dst), dstOffset, count);
     }
 
+    /** Both engines convert (each with its own code, as for any op the check compares downstream). */
+    @Override
+    public void uploadUnsignedBytes(byte[] src, int srcOffset, DeviceBuffer dst, int dstOffset, int count,
+                                    float divisor) {
+        primary.uploadUnsignedBytes(src, srcOffset, p(dst), dstOffset, count, divisor);
+        checker.uploadUnsignedBytes(src, srcOffset, c(dst), dstOffset, count, divisor);
+    }
+
     /** Reads the primary's values: the user sees what the primary computed. */
     @Override
     public void download(DeviceBuffer src, int srcOffset, float[] dst, int dstOffset, int count) {

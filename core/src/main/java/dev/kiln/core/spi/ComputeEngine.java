@@ -47,6 +47,23 @@ public interface ComputeEngine extends AutoCloseable {
     /** Copies {@code count} ints from {@code src[srcOffset..]} into {@code dst[dstOffset..]}. Returns once {@code src} may be reused. */
     void upload(int[] src, int srcOffset, DeviceBuffer dst, int dstOffset, int count);
 
+    /**
+     * Writes {@code (src[srcOffset + i] & 0xFF) / divisor} (float32 division, rounded once) to the
+     * f32 buffer {@code dst[dstOffset + i]} for {@code i < count}: unsigned 8-bit pixels to
+     * floats, as torchvision's {@code ToTensor} does with divisor 255. Returns once {@code src}
+     * may be reused. The default converts on the host and calls {@link #upload(float[], int,
+     * DeviceBuffer, int, int)}; an engine may convert on the device (a quarter of the transfer)
+     * or with SIMD, with the same floats.
+     */
+    default void uploadUnsignedBytes(byte[] src, int srcOffset, DeviceBuffer dst, int dstOffset, int count,
+                                     float divisor) {
+        float[] converted = new float[count];
+        for (int i = 0; i < count; i++) {
+            converted[i] = (src[srcOffset + i] & 0xFF) / divisor;
+        }
+        upload(converted, 0, dst, dstOffset, count);
+    }
+
     /** Waits for pending work, then copies {@code count} floats from {@code src[srcOffset..]} into {@code dst[dstOffset..]}. */
     void download(DeviceBuffer src, int srcOffset, float[] dst, int dstOffset, int count);
 

@@ -102,7 +102,7 @@ public final class Trainer implements AutoCloseable {
             int rows = train.rows();
             Tensor x = inputs.images(backend, rows, train.data().features());
             Tensor y = inputs.labels(backend, rows);
-            x.copyFrom(train.images(), 0);
+            train.copyImagesTo(x);
             y.copyFrom(train.labels(), 0);
             optimizer.zeroGrad();
             Tensor logits = model.forward(x);
@@ -153,7 +153,7 @@ public final class Trainer implements AutoCloseable {
                 int rows = loader.rows();
                 Tensor x = in.images(b, rows, data.features());
                 Tensor y = in.labels(b, rows);
-                x.copyFrom(loader.images(), 0);
+                loader.copyImagesTo(x);
                 y.copyFrom(loader.labels(), 0);
                 Tensor logits = model.forward(x);
                 b.softmaxCrossEntropy(logits, y, batchLoss, null, Reduction.SUM, 0f);

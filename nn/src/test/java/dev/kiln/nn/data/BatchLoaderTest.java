@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -90,6 +91,44 @@ class BatchLoaderTest {
         assertNotEquals(a, fileOrder);
         for (int i = 0; i < 50; i++) {
             assertEquals(i % 10, fileOrder.get(i));
+        }
+    }
+
+    @Test
+    void imagesAndTheBackendsByteConversionGiveTheDatasetsFloats() throws IOException {
+        Dataset d = data(23);
+        int f = d.features();
+        try (dev.kiln.core.Backend b = dev.kiln.nn.TestBackends.cpu()) {
+            for (boolean shuffle : new boolean[] {false, true}) {
+                BatchLoader l = new BatchLoader(d, 5, shuffle, 7);
+                l.startEpoch(1);
+                int first = 0;
+                while (l.next()) {
+                    float[] images = l.images();
+                    if (!shuffle) {
+                        float[] want = new float[f];
+                        for (int r = 0; r < l.rows(); r++) {
+                            d.copyImage(first + r, want, 0);
+                            assertArrayEquals(want, Arrays.copyOfRange(images, r * f, (r + 1) * f),
+                                    "row " + r + " of the batch at " + first);
+                        }
+                    }
+                    try (dev.kiln.core.Tensor x = b.empty(dev.kiln.core.DType.F32,
+                            dev.kiln.core.Shape.of(l.rows(), f))) {
+                        l.copyImagesTo(x);
+                        assertArrayEquals(Arrays.copyOf(images, l.rows() * f), x.toFloatArray(),
+                                "copyImagesTo gives the floats of images()");
+                    }
+                    first += l.rows();
+                }
+                try (dev.kiln.core.Tensor wrong = b.zeros(1, f)) {
+                    l.startEpoch(1);
+                    l.next();
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                            () -> l.copyImagesTo(wrong));
+                    assertTrue(e.getMessage().contains("[1, " + f + "]"), e.getMessage());
+                }
+            }
         }
     }
 }
