@@ -291,11 +291,13 @@ final class Gemm {
 
         /** Computes block t of C over all K blocks, in order. */
         void compute(int t) {
-            // For C^T, B (the transposing pack) is the operand worth sharing out: consecutive
-            // tasks, which run at the same time on different threads, then need different B
-            // panels and pack them in parallel instead of waiting for one packer.
-            int bi = transC ? t / nBlocks : t % mBlocks;
-            int bj = transC ? t % nBlocks : t / mBlocks;
+            // Blocks are numbered row by row (memory order of C, or of C^T's rows: op(A)'s rows),
+            // so that the pool's caller (front tasks) and helpers (back tasks) keep to the same
+            // rows of the output, and of a layer's weights, from one op to the next. For C^T the
+            // first and last tasks also need different B panels (the transposing pack), so the
+            // threads start by packing those in parallel instead of waiting for one packer.
+            int bi = t / nBlocks;
+            int bj = t % nBlocks;
             int ip0 = bi * mBlockPanels;
             int ip1 = Math.min(mPanels, ip0 + mBlockPanels);
             int jp0 = bj * nBlockPanels;
