@@ -100,7 +100,11 @@ public final class Trainer implements AutoCloseable {
         };
         while (train.next()) {
             int rows = train.rows();
-            Tensor x = inputs.images(backend, rows, train.data().features());
+            // Two input tensors used in turn: the batch written now goes to memory the last step
+            // did not read. On the CPU backend with two threads that halves the upload (the other
+            // core no longer holds the lines being written), and a device backend could overlap
+            // the next upload with this step.
+            Tensor x = inputs.images(backend, rows, train.data().features(), batch[0] & 1);
             Tensor y = inputs.labels(backend, rows);
             train.copyImagesTo(x);
             y.copyFrom(train.labels(), 0);
@@ -151,7 +155,7 @@ public final class Trainer implements AutoCloseable {
             loader.startEpoch(0);
             while (loader.next()) {
                 int rows = loader.rows();
-                Tensor x = in.images(b, rows, data.features());
+                Tensor x = in.images(b, rows, data.features(), 0);
                 Tensor y = in.labels(b, rows);
                 loader.copyImagesTo(x);
                 y.copyFrom(loader.labels(), 0);
@@ -186,8 +190,9 @@ public final class Trainer implements AutoCloseable {
     private static final class InputBuffers implements AutoCloseable {
         private final java.util.Map<Long, Tensor> cache = new java.util.HashMap<>();
 
-        Tensor images(Backend b, int rows, int features) {
-            return get(b, 0, rows, DType.F32, Shape.of(rows, features));
+        /** The images tensor of {@code slot} (0 or 1) for this batch size. */
+        Tensor images(Backend b, int rows, int features, int slot) {
+            return get(b, slot == 0 ? 0 : 3, rows, DType.F32, Shape.of(rows, features));
         }
 
         Tensor labels(Backend b, int rows) {
@@ -208,7 +213,7 @@ public final class Trainer implements AutoCloseable {
                 if (cache.size() > 12) {
                     close();
                 }
-                t = b.empty(dtype, shape, kind == 0 ? "batch.x" : kind == 1 ? "batch.y" : "batch.pred");
+                t = b.empty(dtype, shape, kind == 0 || kind == 3 ? "batch.x" : kind == 1 ? "batch.y" : "batch.pred");
                 cache.put(key, t);
             }
             return t;
