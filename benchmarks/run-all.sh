@@ -8,6 +8,12 @@ out=${1:-$root/benchmarks/target/full-report}
 jar=$root/benchmarks/target/benchmarks.jar
 mkdir -p "$out"
 [ -f "$jar" ] || { echo "build first: ./mvnw -q -DskipTests package" >&2; exit 2; }
+# Forks inherit this: POCL's LLVM replaces the JVM's SIGSEGV handler when the OpenCL backend is
+# probed, and forks then die at random safepoints (exit code 139); see docs/backends.md.
+java_home=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.home = //p')
+if [ -f "$java_home/lib/libjsig.so" ]; then
+  export LD_PRELOAD="$java_home/lib/libjsig.so${LD_PRELOAD:+:$LD_PRELOAD}"
+fi
 common=(-f 1 -wi 3 -w 1s -i 5 -r 1s -foe false)
 java -jar "$jar" "${common[@]}" -rf json -rff "$out/gemm.json" '\.GemmBenchmark\.'
 java -jar "$jar" "${common[@]}" -rf json -rff "$out/mlp.json" '\.MlpGemmBenchmark\.'

@@ -173,15 +173,10 @@ public final class Backends {
                 throw new IllegalArgumentException("bad backend spec '" + spec + "': negative device index");
             }
         }
-        ProbeReport report = null;
-        for (ProbeReport r : probeAll()) {
-            if (r.name().equals(name)) {
-                report = r;
-            }
-        }
+        ProbeReport report = probeNamed(name);
         if (report == null) {
             throw new IllegalArgumentException("unknown backend '" + name + "'; known: auto, "
-                    + String.join(", ", names()));
+                    + String.join(", ", providerNames()));
         }
         if (!report.available()) {
             throw new BackendUnavailableException(name, report.result().reason());
@@ -211,8 +206,52 @@ public final class Backends {
             return;
         }
         choiceLogged = true;
+        // The skipped backends are known only when everything was probed (auto, or an earlier call).
+        String skipped = cached == null ? "" : reasons();
         LOG.log(Level.INFO, "Kiln backend: " + c.device().spec() + " (" + c.device().name() + ")"
-                + (reasons().isEmpty() ? "" : "; skipped: " + reasons()));
+                + (skipped.isEmpty() ? "" : "; skipped: " + skipped));
+    }
+
+    /**
+     * The probe of the backend called {@code name} alone, or null when no provider has that name.
+     * A named request probes only that provider (unless everything was probed already): opening
+     * {@code cpu} must not load other backends' native drivers. Loading POCL's OpenCL driver, for
+     * one, replaces the JVM's SIGSEGV handler with LLVM's (see docs/backends.md).
+     */
+    private static ProbeReport probeNamed(String name) {
+        List<ProbeReport> all = cached;
+        if (all != null) {
+            return all.stream().filter(r -> r.name().equals(name)).findFirst().orElse(null);
+        }
+        List<BackendProvider> named = new ArrayList<>();
+        for (BackendProvider p : providers()) {
+            if (p.name().equals(name)) {
+                named.add(p);
+            }
+        }
+        List<ProbeReport> r = probe(named);
+        return r.isEmpty() ? null : r.get(0);
+    }
+
+    /** The providers on the class path, in service-loader order, skipping any that cannot be loaded. */
+    private static List<BackendProvider> providers() {
+        List<BackendProvider> out = new ArrayList<>();
+        var it = ServiceLoader.load(BackendProvider.class).iterator();
+        while (true) {
+            try {
+                if (!it.hasNext()) {
+                    return out;
+                }
+                out.add(it.next());
+            } catch (java.util.ServiceConfigurationError | LinkageError e) {
+                LOG.log(Level.WARNING, "a backend provider could not be loaded: " + e);
+            }
+        }
+    }
+
+    /** The names of the providers on the class path, sorted, without probing them. */
+    private static List<String> providerNames() {
+        return providers().stream().map(BackendProvider::name).sorted().toList();
     }
 
     /** Why each unavailable backend is unavailable, like {@code cuda: libcuda.so.1 not found}. */

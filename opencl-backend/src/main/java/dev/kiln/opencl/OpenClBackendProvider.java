@@ -84,6 +84,22 @@ public final class OpenClBackendProvider implements BackendProvider {
         throw new KilnException("opencl", "open", null, "no OpenCL device " + device.index());
     }
 
+    private static final System.Logger LOG = System.getLogger(OpenClBackendProvider.class.getName());
+
+    /** What POCL's LLVM does to the JVM, and the cure; measured with -Xcheck:jni on POCL 5 / LLVM 15. */
+    static final String POCL_SIGNALS = "POCL's LLVM replaced the JVM's SIGSEGV, SIGBUS and SIGILL handlers when the"
+            + " OpenCL driver loaded; the JVM can then die at a later safepoint with exit code 139 and no hs_err"
+            + " file. Start java with LD_PRELOAD=$JAVA_HOME/lib/libjsig.so (bin/kiln and Kiln's test runs do)";
+
+    /**
+     * Whether the JVM's signal-chaining library is preloaded: with libjsig, a native library's
+     * sigaction() is recorded as a chained handler instead of replacing the JVM's.
+     */
+    static boolean signalChainingPreloaded() {
+        String preload = System.getenv("LD_PRELOAD");
+        return preload != null && preload.contains("libjsig");
+    }
+
     private static ProbeResult probeOnce() {
         Throwable loadFailure = JoclNatives.loadOpenCl();
         if (loadFailure instanceof UnsatisfiedLinkError) {
@@ -132,6 +148,10 @@ public final class OpenClBackendProvider implements BackendProvider {
             }
             Map<String, String> details = new LinkedHashMap<>();
             details.put("platforms", String.join(", ", scan.platforms()));
+            if (scan.platforms().stream().anyMatch(n -> n.startsWith(POCL)) && !signalChainingPreloaded()) {
+                details.put("jvm signal handlers", POCL_SIGNALS);
+                LOG.log(System.Logger.Level.WARNING, POCL_SIGNALS);
+            }
             details.put("gemm", gemmDescription());
             details.put("natives", JoclNatives.extractionNote());
             if (!skipped.isEmpty()) {

@@ -37,8 +37,7 @@ class PyTorchRoundTripTest {
     @BeforeAll
     static void findTorch() {
         try {
-            Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import torch; print(torch.__version__)")
-                    .redirectErrorStream(true).start();
+            Process p = python("-c", "import torch; print(torch.__version__)");
             boolean done = p.waitFor(120, TimeUnit.SECONDS);
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             if (!done || p.exitValue() != 0) {
@@ -69,9 +68,9 @@ class PyTorchRoundTripTest {
             writeF32(dir.resolve("kiln_logits.f32"), kiln.forward(input).toFloatArray());
 
             Path torchFile = dir.resolve("torch.safetensors");
-            Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), kilnFile.toString(),
-                    dir.resolve("x.f32").toString(), dir.resolve("kiln_logits.f32").toString(), torchFile.toString(),
-                    dir.resolve("torch_logits.f32").toString(), "784,32,16,10").redirectErrorStream(true).start();
+            Process p = python(script.toString(), kilnFile.toString(), dir.resolve("x.f32").toString(),
+                    dir.resolve("kiln_logits.f32").toString(), torchFile.toString(),
+                    dir.resolve("torch_logits.f32").toString(), "784,32,16,10");
             assertTrue(p.waitFor(300, TimeUnit.SECONDS), "python timed out");
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(0, p.exitValue(), "Kiln -> PyTorch: " + out);
@@ -104,5 +103,18 @@ class PyTorchRoundTripTest {
         float[] v = new float[b.remaining() / 4];
         b.asFloatBuffer().get(v);
         return v;
+    }
+
+    /**
+     * Starts /usr/bin/python3 with {@code args}, stderr merged into stdout. The test JVM's
+     * LD_PRELOAD (the JDK's signal-chaining library, see the parent POM) is for JVMs only.
+     */
+    private static Process python(String... args) throws IOException {
+        java.util.List<String> cmd = new java.util.ArrayList<>();
+        cmd.add("/usr/bin/python3");
+        cmd.addAll(java.util.List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().remove("LD_PRELOAD");
+        return pb.start();
     }
 }
