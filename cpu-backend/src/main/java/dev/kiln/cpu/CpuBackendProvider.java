@@ -36,7 +36,8 @@ public final class CpuBackendProvider implements BackendProvider {
             Map<String, String> props = new LinkedHashMap<>();
             props.put("threads", Integer.toString(threads));
             props.put("simd", simd);
-            props.put("gemm kernel", Simd.gemmKernel(Simd.enabledByDefault()).describe());
+            props.put("gemm kernel", Gemm.describe(Simd.gemmKernel(Simd.enabledByDefault()),
+                    Simd.shortGemmKernel(Simd.enabledByDefault())));
             DeviceInfo device = new DeviceInfo(name(), 0, cpuModel(), DeviceType.CPU, Runtime.getRuntime().maxMemory(),
                     props);
             Map<String, String> details = new LinkedHashMap<>();

@@ -41,7 +41,7 @@ public final class CpuEngine implements ComputeEngine {
         this.device = device;
         this.pool = WorkerPool.shared(threads);
         this.simd = simd && Simd.modulePresent();
-        this.gemm = new Gemm(Simd.gemmKernel(this.simd), pool);
+        this.gemm = new Gemm(Simd.gemmKernel(this.simd), Simd.shortGemmKernel(this.simd), pool);
     }
 
     @Override
@@ -61,7 +61,7 @@ public final class CpuEngine implements ComputeEngine {
 
     /** The GEMM micro-kernel in use, like {@code vector 12x32 (512-bit)}. */
     public String gemmKernel() {
-        return gemm.kernel().describe();
+        return gemm.describe();
     }
 
     // ---------------------------------------------------------------- memory

@@ -38,11 +38,15 @@ final class Gemm {
     static final long PARALLEL_MIN = 128L * 128 * 128;
 
     private final GemmKernel kernel;
+    /** A shorter tile for products whose M the main tile pads too much (see {@link #kernelFor}), or null. */
+    private final GemmKernel shortKernel;
     private final WorkerPool pool;
     private float[] packA = new float[0];
     private float[] packB = new float[0];
     /** Reused between calls (the instance is used by one thread at a time), so a call allocates nothing. */
     private final Job job;
+    /** The short kernel's job, or null. */
+    private final Job shortJob;
 
     /**
      * Per-thread tiles: the kernel's spill tile, the C^T staging tile and the operand triple.
@@ -66,13 +70,47 @@ final class Gemm {
     }
 
     Gemm(GemmKernel kernel, WorkerPool pool) {
+        this(kernel, null, pool);
+    }
+
+    /** With {@code shortKernel} (null for none): a kernel of fewer rows, same NR, for short M. */
+    Gemm(GemmKernel kernel, GemmKernel shortKernel, WorkerPool pool) {
+        if (shortKernel != null && (shortKernel.nr() != kernel.nr() || shortKernel.mr() >= kernel.mr())) {
+            throw new IllegalArgumentException("the short kernel must have fewer rows and the same columns");
+        }
         this.kernel = kernel;
+        this.shortKernel = shortKernel;
         this.pool = pool;
         this.job = new Job(kernel);
+        this.shortJob = shortKernel == null ? null : new Job(shortKernel);
+    }
+
+    /**
+     * The kernel for an M of {@code m} rows: the short one when the main tile would pad M by more
+     * than 8% and the short one pads it less (a 64-row batch: 72 rows in 12-row panels, 64 in
+     * 8-row ones). Every kernel does the same multiply-adds per element, so results do not change.
+     */
+    GemmKernel kernelFor(int m) {
+        if (shortKernel == null) {
+            return kernel;
+        }
+        long main = (long) ceilDiv(m, kernel.mr()) * kernel.mr();
+        long shorter = (long) ceilDiv(m, shortKernel.mr()) * shortKernel.mr();
+        return main * 100 > 108L * m && shorter < main ? shortKernel : kernel;
     }
 
     GemmKernel kernel() {
         return kernel;
+    }
+
+    /** The kernels in use, like {@code vector 12x32 (512-bit), 8x32 for short M}. */
+    String describe() {
+        return describe(kernel, shortKernel);
+    }
+
+    static String describe(GemmKernel kernel, GemmKernel shortKernel) {
+        return kernel.describe() + (shortKernel == null ? ""
+                : ", " + shortKernel.mr() + "x" + shortKernel.nr() + " for short M");
     }
 
     /** Drops the packing buffers (they can be as large as A and B). */
@@ -138,6 +176,7 @@ final class Gemm {
     /** Computes C (m x n), or with {@code transC} C^T stored as an n x m matrix. */
     private void packed(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, float[] b,
                         float beta, float[] c, WorkerPool workers, boolean transC) {
+        GemmKernel kernel = kernelFor(m);
         int mr = kernel.mr();
         int nr = kernel.nr();
         int mPanels = ceilDiv(m, mr);
@@ -166,7 +205,7 @@ final class Gemm {
                 }
             }
         }
-        Job job = this.job;
+        Job job = kernel == this.kernel ? this.job : shortJob;
         job.reset(transA, transB, m, n, k, kc, kBlocks, alpha, a, b, beta, c, transC, packA, packB, mcp, ncp);
         try {
             int tasks = job.mBlocks * job.nBlocks;

@@ -49,4 +49,9 @@ final class Simd {
     static GemmKernel gemmKernel(boolean simd) {
         return simd && PRESENT ? VectorSupport.gemmKernel() : new ScalarGemmKernel();
     }
+
+    /** The SIMD kernel's short-M variant (8 rows with 512-bit vectors), or null where there is none. */
+    static GemmKernel shortGemmKernel(boolean simd) {
+        return simd && PRESENT ? VectorSupport.shortGemmKernel() : null;
+    }
 }

@@ -5,8 +5,10 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The SIMD micro-kernel (jdk.incubator.vector): with 512-bit vectors a 12 x 2-vector tile of C
- * held in registers (24 accumulators, 2 B vectors and a broadcast fit AVX-512's 32 registers);
- * with narrower vectors (AVX2 has 16 registers) a 6 x 2-vector tile. One FMA per lane and step.
+ * held in registers (24 accumulators, 2 B vectors and a broadcast fit AVX-512's 32 registers),
+ * and an 8 x 2-vector variant for products whose M is a multiple of 8 but not of 12 (a batch of
+ * 64 rows fills 8 panels of 8, where 12-row panels compute 72); with narrower vectors (AVX2 has
+ * 16 registers) a 6 x 2-vector tile. One FMA per lane and step.
  * Edge tiles run the full tile on the zero-padded panels (see {@link #tile}). Loaded only when
  * the module is present.
  *
@@ -25,7 +27,25 @@ final class VectorGemmKernel implements GemmKernel {
     private static final int L = S.length();
     /** Rows per tile: 12 where 32 vector registers hold the tile, else 6. */
     static final int MR = L >= 16 ? 12 : 6;
+    /** The short variant's rows (8), or 0 where there is none (narrow vectors). */
+    static final int MR_SHORT = L >= 16 ? 8 : 0;
     static final int NR = 2 * L;
+
+    /** This kernel's tile height: {@link #MR} or {@link #MR_SHORT}. */
+    private final int mr;
+
+    /** The main kernel, {@link #MR} rows. */
+    VectorGemmKernel() {
+        this(MR);
+    }
+
+    /** The kernel of {@code mr} rows: {@link #MR}, or {@link #MR_SHORT} where that is not 0. */
+    VectorGemmKernel(int mr) {
+        if (mr != MR && (mr != MR_SHORT || mr == 0)) {
+            throw new IllegalArgumentException("no " + mr + "-row tile with " + S.vectorBitSize() + "-bit vectors");
+        }
+        this.mr = mr;
+    }
 
     private static VectorSpecies<Float> species() {
         int bits = Integer.getInteger("kiln.cpu.simd.bits", 0);
@@ -42,7 +62,7 @@ final class VectorGemmKernel implements GemmKernel {
 
     @Override
     public int mr() {
-        return MR;
+        return mr;
     }
 
     @Override
@@ -52,7 +72,7 @@ final class VectorGemmKernel implements GemmKernel {
 
     @Override
     public String describe() {
-        return "vector " + MR + "x" + NR + " (" + S.vectorBitSize() + "-bit)";
+        return "vector " + mr + "x" + NR + " (" + S.vectorBitSize() + "-bit)";
     }
 
     /**
@@ -70,13 +90,17 @@ final class VectorGemmKernel implements GemmKernel {
                      float[] t) {
         if (aRowStride != 1) {
             // A read in place from row-major storage: element (r, p) at aOff + r * lda + p.
-            if (MR == 12) {
+            if (mr == 12) {
                 rows12x2(kc, ap, aOff, aRowStride, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
+            } else if (mr == 8) {
+                rows8x2(kc, ap, aOff, aRowStride, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
             } else {
                 rows6x2(kc, ap, aOff, aRowStride, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
             }
-        } else if (MR == 12) {
+        } else if (mr == 12) {
             tile12x2(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
+        } else if (mr == 8) {
+            tile8x2(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
         } else {
             tile6x2(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
         }
@@ -204,6 +228,95 @@ final class VectorGemmKernel implements GemmKernel {
         c10_1.intoArray(t, 20 * L + L);
         c11_0.intoArray(t, 22 * L);
         c11_1.intoArray(t, 22 * L + L);
+        merge(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
+    }
+
+    /** The 8 x 2-vector tile. */
+    private static void tile8x2(int kc, float[] ap, int aOff, int aStep, float[] bp, int bOff, int bStep,
+            float[] c, int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first, float[] t) {
+        FloatVector c0_0 = FloatVector.zero(S);
+        FloatVector c0_1 = FloatVector.zero(S);
+        FloatVector c1_0 = FloatVector.zero(S);
+        FloatVector c1_1 = FloatVector.zero(S);
+        FloatVector c2_0 = FloatVector.zero(S);
+        FloatVector c2_1 = FloatVector.zero(S);
+        FloatVector c3_0 = FloatVector.zero(S);
+        FloatVector c3_1 = FloatVector.zero(S);
+        FloatVector c4_0 = FloatVector.zero(S);
+        FloatVector c4_1 = FloatVector.zero(S);
+        FloatVector c5_0 = FloatVector.zero(S);
+        FloatVector c5_1 = FloatVector.zero(S);
+        FloatVector c6_0 = FloatVector.zero(S);
+        FloatVector c6_1 = FloatVector.zero(S);
+        FloatVector c7_0 = FloatVector.zero(S);
+        FloatVector c7_1 = FloatVector.zero(S);
+        int ai = aOff;
+        int bi = bOff;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c0_0 = a0.fma(b0, c0_0);
+            c0_1 = a0.fma(b1, c0_1);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c1_0 = a1.fma(b0, c1_0);
+            c1_1 = a1.fma(b1, c1_1);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c2_0 = a2.fma(b0, c2_0);
+            c2_1 = a2.fma(b1, c2_1);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c3_0 = a3.fma(b0, c3_0);
+            c3_1 = a3.fma(b1, c3_1);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
+            c4_0 = a4.fma(b0, c4_0);
+            c4_1 = a4.fma(b1, c4_1);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
+            c5_0 = a5.fma(b0, c5_0);
+            c5_1 = a5.fma(b1, c5_1);
+            FloatVector a6 = FloatVector.broadcast(S, ap[ai + 6]);
+            c6_0 = a6.fma(b0, c6_0);
+            c6_1 = a6.fma(b1, c6_1);
+            FloatVector a7 = FloatVector.broadcast(S, ap[ai + 7]);
+            c7_0 = a7.fma(b0, c7_0);
+            c7_1 = a7.fma(b1, c7_1);
+            ai += aStep;
+            bi += bStep;
+        }
+        if (first && beta == 0f && alpha == 1f && rows == 8 && cols == 2 * L) {
+            c0_0.intoArray(c, cOff);
+            c0_1.intoArray(c, cOff + L);
+            c1_0.intoArray(c, cOff + ldc);
+            c1_1.intoArray(c, cOff + ldc + L);
+            c2_0.intoArray(c, cOff + 2 * ldc);
+            c2_1.intoArray(c, cOff + 2 * ldc + L);
+            c3_0.intoArray(c, cOff + 3 * ldc);
+            c3_1.intoArray(c, cOff + 3 * ldc + L);
+            c4_0.intoArray(c, cOff + 4 * ldc);
+            c4_1.intoArray(c, cOff + 4 * ldc + L);
+            c5_0.intoArray(c, cOff + 5 * ldc);
+            c5_1.intoArray(c, cOff + 5 * ldc + L);
+            c6_0.intoArray(c, cOff + 6 * ldc);
+            c6_1.intoArray(c, cOff + 6 * ldc + L);
+            c7_0.intoArray(c, cOff + 7 * ldc);
+            c7_1.intoArray(c, cOff + 7 * ldc + L);
+            return;
+        }
+        c0_0.intoArray(t, 0 * L);
+        c0_1.intoArray(t, 0 * L + L);
+        c1_0.intoArray(t, 2 * L);
+        c1_1.intoArray(t, 2 * L + L);
+        c2_0.intoArray(t, 4 * L);
+        c2_1.intoArray(t, 4 * L + L);
+        c3_0.intoArray(t, 6 * L);
+        c3_1.intoArray(t, 6 * L + L);
+        c4_0.intoArray(t, 8 * L);
+        c4_1.intoArray(t, 8 * L + L);
+        c5_0.intoArray(t, 10 * L);
+        c5_1.intoArray(t, 10 * L + L);
+        c6_0.intoArray(t, 12 * L);
+        c6_1.intoArray(t, 12 * L + L);
+        c7_0.intoArray(t, 14 * L);
+        c7_1.intoArray(t, 14 * L + L);
         merge(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
     }
 
@@ -411,6 +524,102 @@ final class VectorGemmKernel implements GemmKernel {
         c10_1.intoArray(t, 20 * L + L);
         c11_0.intoArray(t, 22 * L);
         c11_1.intoArray(t, 22 * L + L);
+        merge(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
+    }
+
+    /** The 8 x 2-vector tile, A read in place from row-major storage (row stride lda). */
+    private static void rows8x2(int kc, float[] ap, int aOff, int lda, float[] bp, int bOff, int bStep,
+            float[] c, int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first, float[] t) {
+        FloatVector c0_0 = FloatVector.zero(S);
+        FloatVector c0_1 = FloatVector.zero(S);
+        FloatVector c1_0 = FloatVector.zero(S);
+        FloatVector c1_1 = FloatVector.zero(S);
+        FloatVector c2_0 = FloatVector.zero(S);
+        FloatVector c2_1 = FloatVector.zero(S);
+        FloatVector c3_0 = FloatVector.zero(S);
+        FloatVector c3_1 = FloatVector.zero(S);
+        FloatVector c4_0 = FloatVector.zero(S);
+        FloatVector c4_1 = FloatVector.zero(S);
+        FloatVector c5_0 = FloatVector.zero(S);
+        FloatVector c5_1 = FloatVector.zero(S);
+        FloatVector c6_0 = FloatVector.zero(S);
+        FloatVector c6_1 = FloatVector.zero(S);
+        FloatVector c7_0 = FloatVector.zero(S);
+        FloatVector c7_1 = FloatVector.zero(S);
+        int ai = aOff;
+        int o1 = 1 * lda;
+        int o2 = 2 * lda;
+        int o3 = 3 * lda;
+        int o4 = 4 * lda;
+        int o5 = 5 * lda;
+        int o6 = 6 * lda;
+        int o7 = 7 * lda;
+        int bi = bOff;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c0_0 = a0.fma(b0, c0_0);
+            c0_1 = a0.fma(b1, c0_1);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + o1]);
+            c1_0 = a1.fma(b0, c1_0);
+            c1_1 = a1.fma(b1, c1_1);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + o2]);
+            c2_0 = a2.fma(b0, c2_0);
+            c2_1 = a2.fma(b1, c2_1);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + o3]);
+            c3_0 = a3.fma(b0, c3_0);
+            c3_1 = a3.fma(b1, c3_1);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + o4]);
+            c4_0 = a4.fma(b0, c4_0);
+            c4_1 = a4.fma(b1, c4_1);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + o5]);
+            c5_0 = a5.fma(b0, c5_0);
+            c5_1 = a5.fma(b1, c5_1);
+            FloatVector a6 = FloatVector.broadcast(S, ap[ai + o6]);
+            c6_0 = a6.fma(b0, c6_0);
+            c6_1 = a6.fma(b1, c6_1);
+            FloatVector a7 = FloatVector.broadcast(S, ap[ai + o7]);
+            c7_0 = a7.fma(b0, c7_0);
+            c7_1 = a7.fma(b1, c7_1);
+            ai++;
+            bi += bStep;
+        }
+        if (first && beta == 0f && alpha == 1f && rows == 8 && cols == 2 * L) {
+            c0_0.intoArray(c, cOff);
+            c0_1.intoArray(c, cOff + L);
+            c1_0.intoArray(c, cOff + ldc);
+            c1_1.intoArray(c, cOff + ldc + L);
+            c2_0.intoArray(c, cOff + 2 * ldc);
+            c2_1.intoArray(c, cOff + 2 * ldc + L);
+            c3_0.intoArray(c, cOff + 3 * ldc);
+            c3_1.intoArray(c, cOff + 3 * ldc + L);
+            c4_0.intoArray(c, cOff + 4 * ldc);
+            c4_1.intoArray(c, cOff + 4 * ldc + L);
+            c5_0.intoArray(c, cOff + 5 * ldc);
+            c5_1.intoArray(c, cOff + 5 * ldc + L);
+            c6_0.intoArray(c, cOff + 6 * ldc);
+            c6_1.intoArray(c, cOff + 6 * ldc + L);
+            c7_0.intoArray(c, cOff + 7 * ldc);
+            c7_1.intoArray(c, cOff + 7 * ldc + L);
+            return;
+        }
+        c0_0.intoArray(t, 0 * L);
+        c0_1.intoArray(t, 0 * L + L);
+        c1_0.intoArray(t, 2 * L);
+        c1_1.intoArray(t, 2 * L + L);
+        c2_0.intoArray(t, 4 * L);
+        c2_1.intoArray(t, 4 * L + L);
+        c3_0.intoArray(t, 6 * L);
+        c3_1.intoArray(t, 6 * L + L);
+        c4_0.intoArray(t, 8 * L);
+        c4_1.intoArray(t, 8 * L + L);
+        c5_0.intoArray(t, 10 * L);
+        c5_1.intoArray(t, 10 * L + L);
+        c6_0.intoArray(t, 12 * L);
+        c6_1.intoArray(t, 12 * L + L);
+        c7_0.intoArray(t, 14 * L);
+        c7_1.intoArray(t, 14 * L + L);
         merge(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
     }
 

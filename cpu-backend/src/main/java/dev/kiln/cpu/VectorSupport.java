@@ -27,4 +27,8 @@ final class VectorSupport {
     static GemmKernel gemmKernel() {
         return new VectorGemmKernel();
     }
+
+    static GemmKernel shortGemmKernel() {
+        return VectorGemmKernel.MR_SHORT == 0 ? null : new VectorGemmKernel(VectorGemmKernel.MR_SHORT);
+    }
 }

@@ -141,21 +141,61 @@ class GemmTest {
     void simdAndScalarKernelsAreBitIdentical() {
         assertTrue(simd.simd(), "the tests run with jdk.incubator.vector, so SIMD must be on");
         assertFalse(scalar.simd());
-        int[][] shapes = {{64, 128, 784}, {33, 17, 65}, {100, 70, 1000}, {7, 9, 11}};
+        // The MLP's shapes (a 64-row batch takes the 8-row kernel where there is one), odd edges,
+        // and alpha/beta pairs that take the kernels' direct store (1, 0), the accumulating merge
+        // (1, 1) and the general merge.
+        int[][] shapes = {{64, 128, 784}, {33, 17, 65}, {100, 70, 1000}, {7, 9, 11}, {64, 64, 128}, {64, 128, 64},
+            {128, 64, 64}, {40, 30, 50}};
+        float[][] alphaBeta = {{0.75f, 0.5f}, {1f, 0f}, {1f, 1f}};
         for (int[] s : shapes) {
             for (int t = 0; t < 4; t++) {
-                boolean ta = (t & 1) != 0;
-                boolean tb = (t & 2) != 0;
-                int m = s[0];
-                int n = s[1];
-                int k = s[2];
-                float[] a = random(t, m * k, -1, 1);
-                float[] b = random(t + 9, k * n, -1, 1);
-                float[] c0 = random(t + 17, m * n, -1, 1);
-                float[] r1 = run(simd, ta, tb, m, n, k, 0.75f, a, b, 0.5f, c0);
-                float[] r2 = run(scalar, ta, tb, m, n, k, 0.75f, a, b, 0.5f, c0);
-                assertArrayEquals(r1, r2, "SIMD vs scalar " + m + "x" + n + "x" + k + " " + t);
+                for (float[] ab : alphaBeta) {
+                    boolean ta = (t & 1) != 0;
+                    boolean tb = (t & 2) != 0;
+                    int m = s[0];
+                    int n = s[1];
+                    int k = s[2];
+                    float[] a = random(t, m * k, -1, 1);
+                    float[] b = random(t + 9, k * n, -1, 1);
+                    float[] c0 = random(t + 17, m * n, -1, 1);
+                    float[] r1 = run(simd, ta, tb, m, n, k, ab[0], a, b, ab[1], c0);
+                    float[] r2 = run(scalar, ta, tb, m, n, k, ab[0], a, b, ab[1], c0);
+                    assertArrayEquals(r1, r2, "SIMD vs scalar " + m + "x" + n + "x" + k + " " + t + " alpha " + ab[0]
+                            + " beta " + ab[1]);
+                }
             }
+        }
+    }
+
+    @Test
+    void aShortMTakesTheShortKernelOnlyWhereItPadsLess() {
+        GemmKernel main = new KernelStub(12);
+        Gemm g = new Gemm(main, new KernelStub(8), null);
+        assertEquals(8, g.kernelFor(64).mr(), "64 rows: 72 in 12-row panels, 64 in 8-row ones");
+        assertEquals(8, g.kernelFor(40).mr());
+        assertEquals(12, g.kernelFor(128).mr(), "132 rows is within 8% of 128");
+        assertEquals(12, g.kernelFor(10).mr(), "12 rows pads 10 less than 16");
+        assertEquals(12, g.kernelFor(24).mr());
+        assertEquals(12, new Gemm(main, null).kernelFor(64).mr());
+    }
+
+    /** A kernel that only has a shape, for the selection test. */
+    private record KernelStub(int mr) implements GemmKernel {
+        @Override
+        public int nr() {
+            return 32;
+        }
+
+        @Override
+        public String describe() {
+            return "stub";
+        }
+
+        @Override
+        public void tile(int kc, float[] ap, int aOff, int aRowStride, int aStep, float[] bp, int bOff, int bStep,
+                         float[] c, int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first,
+                         float[] t) {
+            throw new UnsupportedOperationException();
         }
     }
 
