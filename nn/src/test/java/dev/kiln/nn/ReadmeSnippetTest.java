@@ -46,7 +46,7 @@ class ReadmeSnippetTest {
             for (int epoch = 1; epoch <= 3; epoch++) {
                 loader.startEpoch(epoch);
                 while (loader.next() && loader.rows() == 64) {  // drops the last partial batch
-                    images.copyFrom(loader.images());
+                    loader.copyImagesTo(images);                // bytes to floats, on the backend
                     labels.copyFrom(loader.labels());
                     optimizer.zeroGrad();                       // zero the gradients
                     Tensor logits = model.forward(images);      // forward
