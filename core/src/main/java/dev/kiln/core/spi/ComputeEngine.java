@@ -51,17 +51,22 @@ public interface ComputeEngine extends AutoCloseable {
      * Writes {@code (src[srcOffset + i] & 0xFF) / divisor} (float32 division, rounded once) to the
      * f32 buffer {@code dst[dstOffset + i]} for {@code i < count}: unsigned 8-bit pixels to
      * floats, as torchvision's {@code ToTensor} does with divisor 255. Returns once {@code src}
-     * may be reused. The default converts on the host and calls {@link #upload(float[], int,
-     * DeviceBuffer, int, int)}; an engine may convert on the device (a quarter of the transfer)
-     * or with SIMD, with the same floats.
+     * may be reused. The default converts on the host, in chunks through a per-thread array (no
+     * allocation once warm), and calls {@link #upload(float[], int, DeviceBuffer, int, int)} per
+     * chunk; an engine may convert on the device (a quarter of the transfer) or with SIMD, with
+     * the same floats.
      */
     default void uploadUnsignedBytes(byte[] src, int srcOffset, DeviceBuffer dst, int dstOffset, int count,
                                      float divisor) {
-        float[] converted = new float[count];
-        for (int i = 0; i < count; i++) {
-            converted[i] = (src[srcOffset + i] & 0xFF) / divisor;
+        float[] chunk = HostScratch.floats(Math.min(count, HostScratch.CHUNK));
+        for (int done = 0; done < count; ) {
+            int len = Math.min(Math.min(chunk.length, HostScratch.CHUNK), count - done);
+            for (int i = 0; i < len; i++) {
+                chunk[i] = (src[srcOffset + done + i] & 0xFF) / divisor;
+            }
+            upload(chunk, 0, dst, dstOffset + done, len);
+            done += len;
         }
-        upload(converted, 0, dst, dstOffset, count);
     }
 
     /** Waits for pending work, then copies {@code count} floats from {@code src[srcOffset..]} into {@code dst[dstOffset..]}. */
