@@ -19,7 +19,7 @@ mkdir -p "$1" || exit 2
 out=$(cd "$1" && pwd)
 mkdir -p "$out/tmp" "$out/junit"
 
-java="$here/runtime/bin/java"
+java=("$here/runtime/bin/java")
 step_timeout=${KILN_STEP_TIMEOUT:-1800}
 train_args=${KILN_TRAIN_ARGS:---epochs 1}
 
@@ -36,6 +36,12 @@ fi
 # The bundled OpenCL ICD loader (libOpenCL.so.1) comes first; libcuda.so.1 is the host's own.
 export LD_LIBRARY_PATH="$here/natives${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export POCL_CACHE_DIR="$out/tmp/pocl"
+# A driver that embeds LLVM (POCL does) can replace the JVM's SIGSEGV handler when an OpenCL probe
+# loads it; the JVM then dies at a later safepoint. The runtime's signal-chaining library keeps
+# the JVM's handlers first (docs/backends.md); it is preloaded into the JVMs only.
+if [ -f "$here/runtime/lib/libjsig.so" ]; then
+  java=(env "LD_PRELOAD=$here/runtime/lib/libjsig.so${LD_PRELOAD:+:$LD_PRELOAD}" "$here/runtime/bin/java")
+fi
 
 names=()
 states=()
@@ -55,7 +61,7 @@ with_timeout() {
 kiln_step() {
   local name=$1 stdout=$2 stderr=$3
   shift 3
-  with_timeout "$java" "${jopts[@]}" -cp "$cp" dev.kiln.cli.Main "$@" >"$stdout" 2>"$stderr"
+  with_timeout "${java[@]}" "${jopts[@]}" -cp "$cp" dev.kiln.cli.Main "$@" >"$stdout" 2>"$stderr"
   local rc=$?
   if grep -q "unknown command" "$stderr"; then
     record "$name" "n/a" "kiln $1: not available in this build"
@@ -80,7 +86,7 @@ echo
   echo "--- bundle"
   cat "$here/MANIFEST.txt" 2>/dev/null
   echo "--- runtime"
-  "$java" -version 2>&1
+  "${java[@]}" -version 2>&1
   echo "--- nvidia-smi"
   if command -v nvidia-smi >/dev/null 2>&1; then
     nvidia-smi 2>&1
@@ -96,7 +102,7 @@ echo "Steps:"
 record env "done" "env.txt"
 
 # ---------------------------------------------------------------- 2. the CUDA probe
-"$java" "${jopts[@]}" -cp "$cp" dev.kiln.cuda.ProbeMain "$out/cuda-probe.json" >"$out/cuda-probe.log" 2>&1
+"${java[@]}" "${jopts[@]}" -cp "$cp" dev.kiln.cuda.ProbeMain "$out/cuda-probe.json" >"$out/cuda-probe.log" 2>&1
 probe_rc=$?
 cuda_ok=false
 cuda_reason=""
@@ -106,7 +112,7 @@ if [ $probe_rc -ne 0 ] && grep -q "too old for these kernels" "$out/cuda-probe.l
   jopts+=(-Dkiln.cuda.ignoreDriverVersion=true)
   mv "$out/cuda-probe.log" "$out/cuda-probe-strict.log"
   mv "$out/cuda-probe.json" "$out/cuda-probe-strict.json"
-  "$java" "${jopts[@]}" -cp "$cp" dev.kiln.cuda.ProbeMain "$out/cuda-probe.json" >"$out/cuda-probe.log" 2>&1
+  "${java[@]}" "${jopts[@]}" -cp "$cp" dev.kiln.cuda.ProbeMain "$out/cuda-probe.json" >"$out/cuda-probe.log" 2>&1
   probe_rc=$?
 fi
 if [ $probe_rc -eq 0 ]; then
@@ -126,7 +132,7 @@ fi
 
 # ---------------------------------------------------------------- 3. CUDA test suite (JUnit XML)
 # kiln.require.backends=cuda: an unavailable CUDA fails the suite instead of skipping it.
-with_timeout "$java" "${jopts[@]}" -Dkiln.require.backends=cuda -Dkiln.leaks=paranoid \
+with_timeout "${java[@]}" "${jopts[@]}" -Dkiln.require.backends=cuda -Dkiln.leaks=paranoid \
   -jar "$here"/junit/junit-platform-console-standalone-*.jar execute \
   --disable-banner --details=tree --class-path "$cp" \
   --scan-class-path "$here/tests/kiln-cuda-tests.jar" --include-classname '^dev\.kiln\.cuda\..*Test$' \
@@ -169,7 +175,7 @@ fi
 
 # ---------------------------------------------------------------- 5. GEMM benchmark, training
 if $cuda_ok; then
-  with_timeout "$java" "${jopts[@]}" -cp "$cp" dev.kiln.cuda.GemmBench "$out/bench-gemm.json" 10 \
+  with_timeout "${java[@]}" "${jopts[@]}" -cp "$cp" dev.kiln.cuda.GemmBench "$out/bench-gemm.json" 10 \
     >"$out/bench-gemm.log" 2>&1
   rc=$?
   if [ $rc -eq 0 ]; then
