@@ -18,7 +18,8 @@ import java.util.Map;
  * The pure-Java backend's provider: always available, one device (the host CPU).
  *
  * <p>{@code -Dkiln.cpu.threads=N} sets the worker thread count (default: the available
- * processors); {@code -Dkiln.cpu.simd=false} forces the plain-loop GEMM.
+ * processors); {@code -Dkiln.cpu.simd=false} forces the plain-loop GEMM; {@code -Dkiln.cpu.shortKernel=true}
+ * adds the 8-row SIMD kernel for short M (off by default: see {@code Simd.shortKernelRequested}).
  */
 public final class CpuBackendProvider implements BackendProvider {
     private static final System.Logger LOG = System.getLogger("dev.kiln.cpu");
@@ -37,7 +38,7 @@ public final class CpuBackendProvider implements BackendProvider {
             props.put("threads", Integer.toString(threads));
             props.put("simd", simd);
             props.put("gemm kernel", Gemm.describe(Simd.gemmKernel(Simd.enabledByDefault()),
-                    Simd.shortGemmKernel(Simd.enabledByDefault())));
+                    Simd.shortGemmKernel(Simd.enabledByDefault(), Simd.shortKernelRequested())));
             DeviceInfo device = new DeviceInfo(name(), 0, cpuModel(), DeviceType.CPU, Runtime.getRuntime().maxMemory(),
                     props);
             Map<String, String> details = new LinkedHashMap<>();

@@ -25,17 +25,21 @@ class GemmTest {
     private static final double EPS = Math.ulp(1.0f) / 2; // 2^-24, float's unit roundoff
     private static CpuEngine simd;
     private static CpuEngine scalar;
+    /** SIMD with the opt-in 8-row kernel for short M. */
+    private static CpuEngine simdShort;
 
     @BeforeAll
     static void open() {
         simd = TestSupport.engine(2, true);
         scalar = TestSupport.engine(2, false);
+        simdShort = TestSupport.engineWithShortKernel(2);
     }
 
     @AfterAll
     static void close() {
         simd.close();
         scalar.close();
+        simdShort.close();
     }
 
     static Stream<Arguments> shapes() {
@@ -140,8 +144,12 @@ class GemmTest {
     @Test
     void simdAndScalarKernelsAreBitIdentical() {
         assertTrue(simd.simd(), "the tests run with jdk.incubator.vector, so SIMD must be on");
+        if (VectorSupport.floatLanes() >= 16) { // the 8-row kernel exists with 512-bit vectors only
+            assertTrue(simdShort.gemmKernel().contains("8x"), simdShort.gemmKernel());
+        }
+        assertFalse(simd.gemmKernel().contains("8x"), "the 8-row kernel is opt-in: " + simd.gemmKernel());
         assertFalse(scalar.simd());
-        // The MLP's shapes (a 64-row batch takes the 8-row kernel where there is one), odd edges,
+        // The MLP's shapes (a 64-row batch takes the 8-row kernel where it is on), odd edges,
         // and alpha/beta pairs that take the kernels' direct store (1, 0), the accumulating merge
         // (1, 1) and the general merge.
         int[][] shapes = {{64, 128, 784}, {33, 17, 65}, {100, 70, 1000}, {7, 9, 11}, {64, 64, 128}, {64, 128, 64},
@@ -160,8 +168,10 @@ class GemmTest {
                     float[] c0 = random(t + 17, m * n, -1, 1);
                     float[] r1 = run(simd, ta, tb, m, n, k, ab[0], a, b, ab[1], c0);
                     float[] r2 = run(scalar, ta, tb, m, n, k, ab[0], a, b, ab[1], c0);
-                    assertArrayEquals(r1, r2, "SIMD vs scalar " + m + "x" + n + "x" + k + " " + t + " alpha " + ab[0]
-                            + " beta " + ab[1]);
+                    float[] r3 = run(simdShort, ta, tb, m, n, k, ab[0], a, b, ab[1], c0);
+                    String what = m + "x" + n + "x" + k + " " + t + " alpha " + ab[0] + " beta " + ab[1];
+                    assertArrayEquals(r1, r2, "SIMD vs scalar " + what);
+                    assertArrayEquals(r3, r2, "SIMD with the 8-row kernel vs scalar " + what);
                 }
             }
         }
