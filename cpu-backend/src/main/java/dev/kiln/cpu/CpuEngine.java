@@ -135,10 +135,6 @@ public final class CpuEngine implements ComputeEngine {
         float[] xs = f(x);
         float[] bs = f(bias);
         float[] ys = f(y);
-        if (simd) {
-            forRows(rows, cols, (r0, r1) -> VectorSupport.biasAdd(xs, bs, ys, cols, r0, r1));
-            return;
-        }
         forRows(rows, cols, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int o = r * cols;
@@ -171,7 +167,7 @@ public final class CpuEngine implements ComputeEngine {
         float[] out = f(db);
         // Each column is summed over rows in order; threads take disjoint column ranges.
         int colChunk = 256;
-        WorkerPool.RangeBody plain = (c0, c1) -> {
+        WorkerPool.RangeBody body = (c0, c1) -> {
             double[] acc = columnSums(c1 - c0);
             for (int r = 0; r < rows; r++) {
                 int o = r * cols;
@@ -184,9 +180,6 @@ public final class CpuEngine implements ComputeEngine {
                 out[j] = beta == 0f ? (float) s : (float) (s + (double) beta * out[j]);
             }
         };
-        WorkerPool.RangeBody body = simd
-                ? (c0, c1) -> VectorSupport.biasGrad(d, out, rows, cols, beta, c0, c1)
-                : plain;
         if ((long) rows * cols < PARALLEL_MIN) {
             body.run(0, cols);
         } else {

@@ -1,12 +1,10 @@
 package dev.kiln.cpu;
 
 import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -18,59 +16,6 @@ final class VectorElementwise {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     private VectorElementwise() {
-    }
-
-    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
-    /** Floats that widen to one preferred double vector (8 for 512-bit). */
-    private static final VectorSpecies<Float> HALF = VectorSpecies.of(float.class,
-            VectorShape.forBitSize(Math.max(64, D.vectorBitSize() / 2)));
-
-    /**
-     * {@code y = x + b} per row of a rows x cols matrix, rows {@code [r0, r1)}: the same float
-     * additions as the plain loop. {@code y} may be {@code x}.
-     */
-    static void biasAdd(float[] x, float[] b, float[] y, int cols, int r0, int r1) {
-        int bound = S.loopBound(cols);
-        for (int r = r0; r < r1; r++) {
-            int o = r * cols;
-            int j = 0;
-            for (; j < bound; j += S.length()) {
-                FloatVector.fromArray(S, x, o + j).add(FloatVector.fromArray(S, b, j)).intoArray(y, o + j);
-            }
-            for (; j < cols; j++) {
-                y[o + j] = x[o + j] + b[j];
-            }
-        }
-    }
-
-    /**
-     * Columns {@code [c0, c1)} of the bias gradient: each column's sum over the rows, in row order,
-     * in double (one lane per column, so each column sees exactly the additions of the plain
-     * loop), then {@code (float) s} or {@code (float) (s + (double) beta * db[j])}.
-     */
-    static void biasGrad(float[] dy, float[] db, int rows, int cols, float beta, int c0, int c1) {
-        int lanes = D.length();
-        int j = c0;
-        if (HALF.length() == lanes) {
-            DoubleVector betaD = DoubleVector.broadcast(D, (double) beta);
-            for (; j + lanes <= c1; j += lanes) {
-                DoubleVector acc = DoubleVector.zero(D);
-                for (int r = 0; r < rows; r++) {
-                    acc = acc.add(FloatVector.fromArray(HALF, dy, r * cols + j).convertShape(VectorOperators.F2D, D, 0));
-                }
-                if (beta != 0f) {
-                    acc = acc.add(FloatVector.fromArray(HALF, db, j).convertShape(VectorOperators.F2D, D, 0).mul(betaD));
-                }
-                ((FloatVector) acc.convertShape(VectorOperators.D2F, HALF, 0)).intoArray(db, j);
-            }
-        }
-        for (; j < c1; j++) {
-            double s = 0;
-            for (int r = 0; r < rows; r++) {
-                s += dy[r * cols + j];
-            }
-            db[j] = beta == 0f ? (float) s : (float) (s + (double) beta * db[j]);
-        }
     }
 
     /**

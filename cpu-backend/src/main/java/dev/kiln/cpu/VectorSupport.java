@@ -18,16 +18,6 @@ final class VectorSupport {
         VectorElementwise.reluBackward(y, dy, dx, from, to);
     }
 
-    /** {@link VectorElementwise#biasAdd}. */
-    static void biasAdd(float[] x, float[] b, float[] y, int cols, int r0, int r1) {
-        VectorElementwise.biasAdd(x, b, y, cols, r0, r1);
-    }
-
-    /** {@link VectorElementwise#biasGrad}. */
-    static void biasGrad(float[] dy, float[] db, int rows, int cols, float beta, int c0, int c1) {
-        VectorElementwise.biasGrad(dy, db, rows, cols, beta, c0, c1);
-    }
-
     /** {@link VectorElementwise#unsignedBytesToFloats}. */
     static void unsignedBytesToFloats(byte[] src, int srcOffset, float[] dst, int dstOffset, int count,
                                       float divisor) {

@@ -11,8 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The Vector API elementwise loops give bit for bit the floats of their plain loops, on every
  * length (tails included), with the special values that decide the branch: NaN, -0, +0,
- * negatives, infinities, and with dx aliasing dy; the bias add and the bias gradient (column sums
- * in double, in row order) likewise, at the MLP's shapes and odd ones.
+ * negatives, infinities, and with dx aliasing dy.
  */
 class SimdElementwiseTest {
     private static final float[] SPECIAL = {Float.NaN, -0f, 0f, -1f, 1f, Float.MIN_VALUE, -Float.MIN_VALUE,
@@ -59,57 +58,5 @@ class SimdElementwiseTest {
             e.free(dxb);
         }
         return out;
-    }
-
-    @Test
-    void biasAddAndBiasGradMatchThePlainLoops() {
-        try (CpuEngine simd = TestSupport.engine(2, true); CpuEngine plain = TestSupport.engine(2, false)) {
-            int[][] shapes = {{64, 128}, {64, 10}, {3, 7}, {1, 1}, {37, 129}, {600, 300}};
-            for (int[] sh : shapes) {
-                int rows = sh[0];
-                int cols = sh[1];
-                float[] x = TestSupport.random(rows * 31L + cols, rows * cols, -2f, 2f);
-                float[] b = TestSupport.random(cols, cols, -1f, 1f);
-                x[0] = Float.NaN;
-                float[] addSimd = biasAdd(simd, x, b, rows, cols);
-                float[] addPlain = biasAdd(plain, x, b, rows, cols);
-                assertBits(addPlain, addSimd, "biasAdd " + rows + "x" + cols);
-                for (float beta : new float[] {0f, 1f, 0.3f}) {
-                    float[] db0 = TestSupport.random(cols + 5L, cols, -1f, 1f);
-                    assertBits(biasGrad(plain, x, db0, rows, cols, beta), biasGrad(simd, x, db0, rows, cols, beta),
-                            "biasGrad " + rows + "x" + cols + " beta " + beta);
-                }
-            }
-        }
-    }
-
-    private static float[] biasAdd(CpuEngine e, float[] x, float[] b, int rows, int cols) {
-        DeviceBuffer xb = TestSupport.buf(e, x);
-        DeviceBuffer bb = TestSupport.buf(e, b);
-        DeviceBuffer yb = TestSupport.buf(e, new float[x.length]);
-        e.biasAdd(xb, bb, yb, rows, cols);
-        float[] y = TestSupport.get(e, yb, x.length);
-        e.free(xb);
-        e.free(bb);
-        e.free(yb);
-        return y;
-    }
-
-    private static float[] biasGrad(CpuEngine e, float[] dy, float[] db0, int rows, int cols, float beta) {
-        DeviceBuffer dyb = TestSupport.buf(e, dy);
-        DeviceBuffer dbb = TestSupport.buf(e, db0);
-        e.biasGrad(dyb, dbb, rows, cols, beta);
-        float[] db = TestSupport.get(e, dbb, cols);
-        e.free(dyb);
-        e.free(dbb);
-        return db;
-    }
-
-    private static void assertBits(float[] want, float[] got, String what) {
-        assertEquals(want.length, got.length, what);
-        for (int i = 0; i < want.length; i++) {
-            assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]),
-                    what + " [" + i + "]: " + got[i] + " vs " + want[i]);
-        }
     }
 }
