@@ -209,13 +209,9 @@ public final class Backend implements AutoCloseable {
     }
 
     void upload(float[] src, int offset, Tensor dst) {
-        if (src == null) {
-            throw new IllegalArgumentException("source array is null");
-        }
         lock.lock();
         try {
-            checkUsable("upload", dst, "dst", DType.F32);
-            checkRange(src.length, offset, dst);
+            checkUpload(src == null ? -1 : src.length, offset, dst, DType.F32);
             if (dst.size() > 0) {
                 engine.upload(src, offset, dst.buffer(), 0, dst.size());
             }
@@ -225,13 +221,9 @@ public final class Backend implements AutoCloseable {
     }
 
     void upload(int[] src, int offset, Tensor dst) {
-        if (src == null) {
-            throw new IllegalArgumentException("source array is null");
-        }
         lock.lock();
         try {
-            checkUsable("upload", dst, "dst", DType.I32);
-            checkRange(src.length, offset, dst);
+            checkUpload(src == null ? -1 : src.length, offset, dst, DType.I32);
             if (dst.size() > 0) {
                 engine.upload(src, offset, dst.buffer(), 0, dst.size());
             }
@@ -242,13 +234,9 @@ public final class Backend implements AutoCloseable {
     }
 
     void uploadUnsignedBytes(byte[] src, int offset, float divisor, Tensor dst) {
-        if (src == null) {
-            throw new IllegalArgumentException("source array is null");
-        }
         lock.lock();
         try {
-            checkUsable("upload", dst, "dst", DType.F32);
-            checkRange(src.length, offset, dst);
+            checkUpload(src == null ? -1 : src.length, offset, dst, DType.F32);
             if (!(divisor != 0f) || !Float.isFinite(divisor)) {
                 throw new IllegalArgumentException("upload: divisor must be finite and non-zero, got " + divisor);
             }
@@ -258,6 +246,15 @@ public final class Backend implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** What every upload checks: a source array ({@code length} -1 when null), a usable {@code dst} of {@code dtype}, the range. */
+    private void checkUpload(int length, int offset, Tensor dst, DType dtype) {
+        if (length < 0) {
+            throw new IllegalArgumentException("source array is null");
+        }
+        checkUsable("upload", dst, "dst", dtype);
+        checkRange(length, offset, dst);
     }
 
     private static void checkRange(int length, int offset, Tensor t) {

@@ -62,18 +62,7 @@ public final class Backends {
 
     static List<ProbeReport> probe(Iterable<BackendProvider> providers) {
         List<ProbeReport> out = new ArrayList<>();
-        var it = providers.iterator();
-        while (true) {
-            BackendProvider p;
-            try {
-                if (!it.hasNext()) {
-                    break;
-                }
-                p = it.next();
-            } catch (java.util.ServiceConfigurationError | LinkageError e) {
-                LOG.log(Level.WARNING, "a backend provider could not be loaded: " + e);
-                continue;
-            }
+        for (BackendProvider p : loadable(providers)) {
             ProbeResult res;
             try {
                 res = p.probe();
@@ -235,8 +224,13 @@ public final class Backends {
 
     /** The providers on the class path, in service-loader order, skipping any that cannot be loaded. */
     private static List<BackendProvider> providers() {
+        return loadable(ServiceLoader.load(BackendProvider.class));
+    }
+
+    /** The providers {@code providers} yields, skipping (with a warning) any that cannot be loaded. */
+    private static List<BackendProvider> loadable(Iterable<BackendProvider> providers) {
         List<BackendProvider> out = new ArrayList<>();
-        var it = ServiceLoader.load(BackendProvider.class).iterator();
+        var it = providers.iterator();
         while (true) {
             try {
                 if (!it.hasNext()) {

@@ -99,10 +99,6 @@ final class Gemm {
         return main * 100 > 108L * m && shorter < main ? shortKernel : kernel;
     }
 
-    GemmKernel kernel() {
-        return kernel;
-    }
-
     /** The kernels in use, like {@code vector 12x32 (512-bit), 8x32 for short M}. */
     String describe() {
         return describe(kernel, shortKernel);
