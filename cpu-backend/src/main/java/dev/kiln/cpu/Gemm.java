@@ -465,9 +465,9 @@ final class Gemm {
                 if (st.get(base + q) == UNPACKED && st.compareAndSet(base + q, UNPACKED, PACKING)) {
                     try {
                         if (isA) {
-                            packAPanel(transA, a, m, k, q, mr, p0, kcb, pa, mPanels * mr);
+                            packAPanel(kernel, transA, a, m, k, q, mr, p0, kcb, pa, mPanels * mr);
                         } else {
-                            packBPanel(transB, b, n, k, q, nr, p0, kcb, pb, nPanels * nr);
+                            packBPanel(kernel, transB, b, n, k, q, nr, p0, kcb, pb, nPanels * nr);
                         }
                     } catch (RuntimeException | Error e) {
                         st.set(base + q, FAILED);
@@ -510,9 +510,10 @@ final class Gemm {
     /**
      * Packs panel {@code panel} (rows [panel*mr, +mr) of op(A), m x k) for the K block starting at
      * p0: at {@code p0 * mPad + panel * kcb * mr}, kcb groups of mr values, zero-padded past row m.
+     * A row-major A is transposed by {@code packer}'s {@link GemmKernel#packTransposed}.
      */
-    static void packAPanel(boolean transA, float[] a, int m, int k, int panel, int mr, int p0, int kcb, float[] dst,
-                           int mPad) {
+    static void packAPanel(GemmKernel packer, boolean transA, float[] a, int m, int k, int panel, int mr, int p0,
+                           int kcb, float[] dst, int mPad) {
         int i0 = panel * mr;
         int rows = Math.min(mr, m - i0);
         int off = p0 * mPad + panel * kcb * mr;
@@ -526,27 +527,17 @@ final class Gemm {
                 }
             }
         } else {
-            for (int r = 0; r < rows; r++) {
-                int s = (i0 + r) * k + p0;
-                int d = off + r;
-                for (int p = 0; p < kcb; p++) {
-                    dst[d + p * mr] = a[s + p];
-                }
-            }
-            for (int r = rows; r < mr; r++) {
-                for (int p = 0; p < kcb; p++) {
-                    dst[off + r + p * mr] = 0f;
-                }
-            }
+            packer.packTransposed(a, i0 * k + p0, k, rows, kcb, dst, off, mr);
         }
     }
 
     /**
      * Packs panel {@code panel} (columns [panel*nr, +nr) of op(B), k x n) for the K block starting
      * at p0: at {@code p0 * nPad + panel * kcb * nr}, kcb groups of nr values, zero-padded past column n.
+     * A B stored n x k (transB) is transposed by {@code packer}'s {@link GemmKernel#packTransposed}.
      */
-    static void packBPanel(boolean transB, float[] b, int n, int k, int panel, int nr, int p0, int kcb, float[] dst,
-                           int nPad) {
+    static void packBPanel(GemmKernel packer, boolean transB, float[] b, int n, int k, int panel, int nr, int p0,
+                           int kcb, float[] dst, int nPad) {
         int j0 = panel * nr;
         int cols = Math.min(nr, n - j0);
         int off = p0 * nPad + panel * kcb * nr;
@@ -560,18 +551,7 @@ final class Gemm {
                 }
             }
         } else {
-            for (int j = 0; j < cols; j++) {
-                int s = (j0 + j) * k + p0;
-                int d = off + j;
-                for (int p = 0; p < kcb; p++) {
-                    dst[d + p * nr] = b[s + p];
-                }
-            }
-            for (int j = cols; j < nr; j++) {
-                for (int p = 0; p < kcb; p++) {
-                    dst[off + j + p * nr] = 0f;
-                }
-            }
+            packer.packTransposed(b, j0 * k + p0, k, cols, kcb, dst, off, nr);
         }
     }
 }
