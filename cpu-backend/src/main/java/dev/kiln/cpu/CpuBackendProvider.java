@@ -38,7 +38,8 @@ public final class CpuBackendProvider implements BackendProvider {
             props.put("threads", Integer.toString(threads));
             props.put("simd", simd);
             props.put("gemm kernel", Gemm.describe(Simd.gemmKernel(Simd.enabledByDefault()),
-                    Simd.shortGemmKernel(Simd.enabledByDefault(), Simd.shortKernelRequested())));
+                    Simd.shortGemmKernel(Simd.enabledByDefault(), Simd.shortKernelRequested()),
+                    Simd.narrowGemmKernel(Simd.enabledByDefault())));
             DeviceInfo device = new DeviceInfo(name(), 0, cpuModel(), DeviceType.CPU, Runtime.getRuntime().maxMemory(),
                     props);
             Map<String, String> details = new LinkedHashMap<>();

@@ -46,7 +46,8 @@ public final class CpuEngine implements ComputeEngine {
         this.device = device;
         this.pool = WorkerPool.shared(threads);
         this.simd = simd && Simd.modulePresent();
-        this.gemm = new Gemm(Simd.gemmKernel(this.simd), Simd.shortGemmKernel(this.simd, shortKernel), pool);
+        this.gemm = new Gemm(Simd.gemmKernel(this.simd), Simd.shortGemmKernel(this.simd, shortKernel),
+                Simd.narrowGemmKernel(this.simd), pool);
     }
 
     @Override

@@ -32,6 +32,8 @@ final class Gemm {
      * the multiply; for big operands packing pays for itself.
      */
     static final long DIRECT_MAX = 128 * 1024;
+    /** What one element of the transposing pack costs, in vector multiply-adds (measured: 1-2 cycles). */
+    static final double PACK_COST = 1.5;
     /** Below this many multiply-adds, the unpacked loops win. */
     static final long TINY = 16 * 16 * 16;
     /** Below this many multiply-adds (about 40 us of work; waking a worker costs 5-20 us), one thread does all. */
@@ -40,6 +42,8 @@ final class Gemm {
     private final GemmKernel kernel;
     /** A shorter tile for products whose M the main tile pads too much (see {@link #kernelFor}), or null. */
     private final GemmKernel shortKernel;
+    /** A narrower tile for products at most its width wide (see {@link #kernelFor}), or null. */
+    private final GemmKernel narrowKernel;
     private final WorkerPool pool;
     private float[] packA = new float[0];
     private float[] packB = new float[0];
@@ -47,6 +51,8 @@ final class Gemm {
     private final Job job;
     /** The short kernel's job, or null. */
     private final Job shortJob;
+    /** The narrow kernel's job, or null. */
+    private final Job narrowJob;
 
     /**
      * Per-thread tiles: the kernel's spill tile, the C^T staging tile and the operand triple.
@@ -70,27 +76,40 @@ final class Gemm {
     }
 
     Gemm(GemmKernel kernel, WorkerPool pool) {
-        this(kernel, null, pool);
-    }
-
-    /** With {@code shortKernel} (null for none): a kernel of fewer rows, same NR, for short M. */
-    Gemm(GemmKernel kernel, GemmKernel shortKernel, WorkerPool pool) {
-        if (shortKernel != null && (shortKernel.nr() != kernel.nr() || shortKernel.mr() >= kernel.mr())) {
-            throw new IllegalArgumentException("the short kernel must have fewer rows and the same columns");
-        }
-        this.kernel = kernel;
-        this.shortKernel = shortKernel;
-        this.pool = pool;
-        this.job = new Job(kernel);
-        this.shortJob = shortKernel == null ? null : new Job(shortKernel);
+        this(kernel, null, null, pool);
     }
 
     /**
-     * The kernel for an M of {@code m} rows: the short one when the main tile would pad M by more
-     * than 8% and the short one pads it less (a 64-row batch: 72 rows in 12-row panels, 64 in
-     * 8-row ones). Every kernel does the same multiply-adds per element, so results do not change.
+     * With {@code shortKernel} (null for none): a kernel of fewer rows, same NR, for short M; and
+     * {@code narrowKernel} (null for none): a kernel of fewer columns for narrow N.
      */
-    GemmKernel kernelFor(int m) {
+    Gemm(GemmKernel kernel, GemmKernel shortKernel, GemmKernel narrowKernel, WorkerPool pool) {
+        if (shortKernel != null && (shortKernel.nr() != kernel.nr() || shortKernel.mr() >= kernel.mr())) {
+            throw new IllegalArgumentException("the short kernel must have fewer rows and the same columns");
+        }
+        if (narrowKernel != null && narrowKernel.nr() >= kernel.nr()) {
+            throw new IllegalArgumentException("the narrow kernel must have fewer columns");
+        }
+        this.kernel = kernel;
+        this.shortKernel = shortKernel;
+        this.narrowKernel = narrowKernel;
+        this.pool = pool;
+        this.job = new Job(kernel);
+        this.shortJob = shortKernel == null ? null : new Job(shortKernel);
+        this.narrowJob = narrowKernel == null ? null : new Job(narrowKernel);
+    }
+
+    /**
+     * The kernel for an m x n product: the narrow one when n fits in its width (a 10-wide output:
+     * 16 columns computed instead of 32); else the short one when the main tile would pad M by
+     * more than 8% and the short one pads it less (a 64-row batch: 72 rows in 12-row panels, 64
+     * in 8-row ones). Every kernel does the same multiply-adds per element, so results do not
+     * change.
+     */
+    GemmKernel kernelFor(int m, int n) {
+        if (narrowKernel != null && n <= narrowKernel.nr()) {
+            return narrowKernel;
+        }
         if (shortKernel == null) {
             return kernel;
         }
@@ -99,14 +118,15 @@ final class Gemm {
         return main * 100 > 108L * m && shorter < main ? shortKernel : kernel;
     }
 
-    /** The kernels in use, like {@code vector 12x32 (512-bit), 8x32 for short M}. */
+    /** The kernels in use, like {@code vector 12x32 (512-bit), 12x16 for narrow N}. */
     String describe() {
-        return describe(kernel, shortKernel);
+        return describe(kernel, shortKernel, narrowKernel);
     }
 
-    static String describe(GemmKernel kernel, GemmKernel shortKernel) {
-        return kernel.describe() + (shortKernel == null ? ""
-                : ", " + shortKernel.mr() + "x" + shortKernel.nr() + " for short M");
+    static String describe(GemmKernel kernel, GemmKernel shortKernel, GemmKernel narrowKernel) {
+        return kernel.describe()
+                + (shortKernel == null ? "" : ", " + shortKernel.mr() + "x" + shortKernel.nr() + " for short M")
+                + (narrowKernel == null ? "" : ", " + narrowKernel.mr() + "x" + narrowKernel.nr() + " for narrow N");
     }
 
     /** Drops the packing buffers (they can be as large as A and B). */
@@ -130,14 +150,35 @@ final class Gemm {
             return;
         }
         WorkerPool workers = work >= PARALLEL_MIN ? pool : null;
-        if (transB && (transA || m < n)) {
+        if (transB && (transA || transposedCheaper(m, n, k))) {
             // C^T = op(B)^T op(A)^T: B becomes the broadcast operand, read without transposition,
-            // and only the smaller A needs a transposing pack (none at all for TT). The tiles are
-            // then stored transposed.
+            // and A needs the transposing pack instead (none at all for TT). The tiles are then
+            // stored transposed.
             packed(!transB, !transA, n, m, k, alpha, b, a, beta, c, workers, true);
         } else {
             packed(transA, transB, m, n, k, alpha, a, b, beta, c, workers, false);
         }
+    }
+
+    /**
+     * For C = A B^T (both operands K-contiguous, one of them needs the transposing pack): whether
+     * C^T = B A^T costs less. An estimate in vector multiply-adds: the padded tile work (rows pad
+     * to MR, columns to NR, so the output's shape decides which way wastes less), the transposing
+     * pack of the operand that becomes the columns ({@link #PACK_COST} per element) and, for C^T,
+     * its element-by-element transposed store. The MLP's 64x128 first layer takes C^T (the smaller
+     * operand is packed); its 64x10 output layer stays C with the narrow kernel.
+     */
+    boolean transposedCheaper(int m, int n, int k) {
+        return cost(kernelFor(n, m), n, m, k) + (double) m * n < cost(kernelFor(m, n), m, n, k);
+    }
+
+    /** The estimate of {@link #transposedCheaper} for an m x n output whose B operand is packed transposed. */
+    private double cost(GemmKernel kernel, int m, int n, int k) {
+        int mr = kernel.mr();
+        int nr = kernel.nr();
+        double lanesPerCycle = this.kernel.nr() / 2.0;
+        return (double) ceilDiv(m, mr) * mr * ceilDiv(n, nr) * nr * k / lanesPerCycle
+                + (double) ceilDiv(n, nr) * nr * k * PACK_COST;
     }
 
     /** C = beta C, without reading C when beta is 0 (so NaN there does not survive). */
@@ -172,7 +213,7 @@ final class Gemm {
     /** Computes C (m x n), or with {@code transC} C^T stored as an n x m matrix. */
     private void packed(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, float[] b,
                         float beta, float[] c, WorkerPool workers, boolean transC) {
-        GemmKernel kernel = kernelFor(m);
+        GemmKernel kernel = kernelFor(m, n);
         int mr = kernel.mr();
         int nr = kernel.nr();
         int mPanels = ceilDiv(m, mr);
@@ -201,7 +242,7 @@ final class Gemm {
                 }
             }
         }
-        Job job = kernel == this.kernel ? this.job : shortJob;
+        Job job = kernel == this.kernel ? this.job : kernel == shortKernel ? shortJob : narrowJob;
         job.reset(transA, transB, m, n, k, kc, kBlocks, alpha, a, b, beta, c, transC, packA, packB, mcp, ncp);
         try {
             int tasks = job.mBlocks * job.nBlocks;
@@ -465,9 +506,9 @@ final class Gemm {
                 if (st.get(base + q) == UNPACKED && st.compareAndSet(base + q, UNPACKED, PACKING)) {
                     try {
                         if (isA) {
-                            packAPanel(kernel, transA, a, m, k, q, mr, p0, kcb, pa, mPanels * mr);
+                            packAPanel(transA, a, m, k, q, mr, p0, kcb, pa, mPanels * mr);
                         } else {
-                            packBPanel(kernel, transB, b, n, k, q, nr, p0, kcb, pb, nPanels * nr);
+                            packBPanel(transB, b, n, k, q, nr, p0, kcb, pb, nPanels * nr);
                         }
                     } catch (RuntimeException | Error e) {
                         st.set(base + q, FAILED);
@@ -510,9 +551,9 @@ final class Gemm {
     /**
      * Packs panel {@code panel} (rows [panel*mr, +mr) of op(A), m x k) for the K block starting at
      * p0: at {@code p0 * mPad + panel * kcb * mr}, kcb groups of mr values, zero-padded past row m.
-     * A row-major A is transposed by {@code packer}'s {@link GemmKernel#packTransposed}.
+     * A row-major A is transposed by {@link #packTransposed}.
      */
-    static void packAPanel(GemmKernel packer, boolean transA, float[] a, int m, int k, int panel, int mr, int p0,
+    static void packAPanel(boolean transA, float[] a, int m, int k, int panel, int mr, int p0,
                            int kcb, float[] dst, int mPad) {
         int i0 = panel * mr;
         int rows = Math.min(mr, m - i0);
@@ -527,16 +568,16 @@ final class Gemm {
                 }
             }
         } else {
-            packer.packTransposed(a, i0 * k + p0, k, rows, kcb, dst, off, mr);
+            packTransposed(a, i0 * k + p0, k, rows, kcb, dst, off, mr);
         }
     }
 
     /**
      * Packs panel {@code panel} (columns [panel*nr, +nr) of op(B), k x n) for the K block starting
      * at p0: at {@code p0 * nPad + panel * kcb * nr}, kcb groups of nr values, zero-padded past column n.
-     * A B stored n x k (transB) is transposed by {@code packer}'s {@link GemmKernel#packTransposed}.
+     * A B stored n x k (transB) is transposed by {@link #packTransposed}.
      */
-    static void packBPanel(GemmKernel packer, boolean transB, float[] b, int n, int k, int panel, int nr, int p0,
+    static void packBPanel(boolean transB, float[] b, int n, int k, int panel, int nr, int p0,
                            int kcb, float[] dst, int nPad) {
         int j0 = panel * nr;
         int cols = Math.min(nr, n - j0);
@@ -551,7 +592,54 @@ final class Gemm {
                 }
             }
         } else {
-            packer.packTransposed(b, j0 * k + p0, k, cols, kcb, dst, off, nr);
+            packTransposed(b, j0 * k + p0, k, cols, kcb, dst, off, nr);
+        }
+    }
+
+    /**
+     * Packs a block of a row-major matrix transposed: element p of row r, {@code src[srcOff + r * ld + p]}
+     * (r &lt; rows, p &lt; kc), goes to {@code dst[dstOff + p * width + r]}, and rows [rows, width) are
+     * zero. This is how a row-major A and an n x k B become micro-panels; it writes nothing outside
+     * {@code dst[dstOff, dstOff + kc * width)}.
+     *
+     * <p>Four rows at a time, so that each step's four stores are contiguous: 0.4-0.7 ns per
+     * element here, against 0.8-1 ns one row at a time. (A SIMD transpose of 16 x 16 blocks with
+     * the Vector API's one-input rearranges and blends measured 0.5-0.9 ns: JDK 17 has no
+     * two-input shuffle intrinsic, so each output vector costs two permutes and a blend per stage.)
+     */
+    static void packTransposed(float[] src, int srcOff, int ld, int rows, int kc, float[] dst, int dstOff,
+                               int width) {
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            int s0 = srcOff + r * ld;
+            int s1 = s0 + ld;
+            int s2 = s1 + ld;
+            int s3 = s2 + ld;
+            for (int p = 0, d = dstOff + r; p < kc; p++, d += width) {
+                dst[d] = src[s0 + p];
+                dst[d + 1] = src[s1 + p];
+                dst[d + 2] = src[s2 + p];
+                dst[d + 3] = src[s3 + p];
+            }
+        }
+        for (; r < rows; r++) {
+            int s = srcOff + r * ld;
+            for (int p = 0, d = dstOff + r; p < kc; p++, d += width) {
+                dst[d] = src[s + p];
+            }
+        }
+        for (; r + 4 <= width; r += 4) {
+            for (int p = 0, d = dstOff + r; p < kc; p++, d += width) {
+                dst[d] = 0f;
+                dst[d + 1] = 0f;
+                dst[d + 2] = 0f;
+                dst[d + 3] = 0f;
+            }
+        }
+        for (; r < width; r++) {
+            for (int p = 0, d = dstOff + r; p < kc; p++, d += width) {
+                dst[d] = 0f;
+            }
         }
     }
 }

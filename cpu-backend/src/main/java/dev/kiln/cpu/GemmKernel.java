@@ -39,47 +39,4 @@ interface GemmKernel {
         }
         return beta == 0f ? acc * alpha : Math.fma(old, beta, acc * alpha);
     }
-
-    /**
-     * Packs a block of a row-major matrix transposed: element p of row r, {@code src[srcOff + r * ld + p]}
-     * (r &lt; rows, p &lt; kc), goes to {@code dst[dstOff + p * width + r]}, and rows [rows, width) are
-     * zero. This is how a row-major A and an n x k B become micro-panels; it writes nothing outside
-     * {@code dst[dstOff, dstOff + kc * width)}. The SIMD kernel overrides it; the result is the same.
-     */
-    default void packTransposed(float[] src, int srcOff, int ld, int rows, int kc, float[] dst, int dstOff,
-                                int width) {
-        transposeScalar(src, srcOff, ld, rows, 0, kc, dst, dstOff, width);
-        if (rows < width) {
-            for (int p = 0; p < kc; p++) {
-                java.util.Arrays.fill(dst, dstOff + p * width + rows, dstOff + (p + 1) * width, 0f);
-            }
-        }
-    }
-
-    /**
-     * Steps [from, kc) of {@link #packTransposed}'s rows [0, rows), without the zero padding; four
-     * rows at a time, so that each step's stores are contiguous.
-     */
-    static void transposeScalar(float[] src, int srcOff, int ld, int rows, int from, int kc, float[] dst,
-                                int dstOff, int width) {
-        int r = 0;
-        for (; r + 4 <= rows; r += 4) {
-            int s0 = srcOff + r * ld;
-            int s1 = s0 + ld;
-            int s2 = s1 + ld;
-            int s3 = s2 + ld;
-            for (int p = from, d = dstOff + from * width + r; p < kc; p++, d += width) {
-                dst[d] = src[s0 + p];
-                dst[d + 1] = src[s1 + p];
-                dst[d + 2] = src[s2 + p];
-                dst[d + 3] = src[s3 + p];
-            }
-        }
-        for (; r < rows; r++) {
-            int s = srcOff + r * ld;
-            for (int p = from, d = dstOff + from * width + r; p < kc; p++, d += width) {
-                dst[d] = src[s + p];
-            }
-        }
-    }
 }

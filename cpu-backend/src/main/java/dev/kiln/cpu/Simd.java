@@ -61,6 +61,15 @@ final class Simd {
         return Boolean.parseBoolean(System.getProperty("kiln.cpu.shortKernel", "false").trim());
     }
 
+    /**
+     * The SIMD kernel's one-vector-wide variant (MR x 16 with 512-bit vectors) for products at
+     * most that wide, or null without SIMD. The MLP's output layer (64 x 10) then computes 16
+     * columns per row instead of 32.
+     */
+    static GemmKernel narrowGemmKernel(boolean simd) {
+        return simd && PRESENT ? VectorSupport.narrowGemmKernel() : null;
+    }
+
     /** The SIMD kernel's short-M variant (8 rows with 512-bit vectors), or null where there is none or {@code !use}. */
     static GemmKernel shortGemmKernel(boolean simd, boolean use) {
         return use && simd && PRESENT ? VectorSupport.shortGemmKernel() : null;

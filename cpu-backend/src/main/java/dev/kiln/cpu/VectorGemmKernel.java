@@ -8,7 +8,8 @@ import jdk.incubator.vector.VectorSpecies;
  * held in registers (24 accumulators, 2 B vectors and a broadcast fit AVX-512's 32 registers),
  * and an 8 x 2-vector variant for products whose M is a multiple of 8 but not of 12 (a batch of
  * 64 rows fills 8 panels of 8, where 12-row panels compute 72); with narrower vectors (AVX2 has
- * 16 registers) a 6 x 2-vector tile. One FMA per lane and step.
+ * 16 registers) a 6 x 2-vector tile; and an MR x 1-vector variant for products at most one
+ * vector wide (the MLP's 10 classes). One FMA per lane and step.
  * Edge tiles run the full tile on the zero-padded panels (see {@link #tile}). Loaded only when
  * the module is present.
  *
@@ -33,6 +34,8 @@ final class VectorGemmKernel implements GemmKernel {
 
     /** This kernel's tile height: {@link #MR} or {@link #MR_SHORT}. */
     private final int mr;
+    /** This kernel's tile width in vectors: 2, or 1 for the narrow variant. */
+    private final int vectors;
 
     /** The main kernel, {@link #MR} rows. */
     VectorGemmKernel() {
@@ -41,10 +44,21 @@ final class VectorGemmKernel implements GemmKernel {
 
     /** The kernel of {@code mr} rows: {@link #MR}, or {@link #MR_SHORT} where that is not 0. */
     VectorGemmKernel(int mr) {
-        if (mr != MR && (mr != MR_SHORT || mr == 0)) {
-            throw new IllegalArgumentException("no " + mr + "-row tile with " + S.vectorBitSize() + "-bit vectors");
+        this(mr, 2);
+    }
+
+    /**
+     * The kernel of {@code mr} rows and {@code vectors} vectors of columns: {@link #MR} or
+     * {@link #MR_SHORT} rows by 2 vectors, or {@link #MR} rows by 1 (the narrow variant, for
+     * products at most one vector wide: a 64 x 10 output computes 16 columns instead of 32).
+     */
+    VectorGemmKernel(int mr, int vectors) {
+        if (mr != MR && (mr != MR_SHORT || mr == 0 || vectors != 2) || vectors < 1 || vectors > 2) {
+            throw new IllegalArgumentException("no " + mr + " x " + vectors + "-vector tile with "
+                    + S.vectorBitSize() + "-bit vectors");
         }
         this.mr = mr;
+        this.vectors = vectors;
     }
 
     /** The species in use: the preferred one, or a narrower one set by {@code kiln.cpu.simd.bits}. */
@@ -68,12 +82,12 @@ final class VectorGemmKernel implements GemmKernel {
 
     @Override
     public int nr() {
-        return NR;
+        return vectors * L;
     }
 
     @Override
     public String describe() {
-        return "vector " + mr + "x" + NR + " (" + S.vectorBitSize() + "-bit)";
+        return "vector " + mr + "x" + nr() + " (" + S.vectorBitSize() + "-bit)";
     }
 
     /**
@@ -85,17 +99,25 @@ final class VectorGemmKernel implements GemmKernel {
      * sixteen edge variants) is what the JIT must compile before training runs at full speed:
      * rarely called edge variants used to run unoptimised for seconds in the first epoch.
      */
-    /** The SIMD transpose ({@link VectorTranspose}): same result, 2.5-3x faster than the scalar loop. */
-    @Override
-    public void packTransposed(float[] src, int srcOff, int ld, int rows, int kc, float[] dst, int dstOff,
-                               int width) {
-        VectorTranspose.pack(src, srcOff, ld, rows, kc, dst, dstOff, width);
-    }
-
     @Override
     public void tile(int kc, float[] ap, int aOff, int aRowStride, int aStep, float[] bp, int bOff, int bStep,
                      float[] c, int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first,
                      float[] t) {
+        if (vectors == 1) {
+            // The narrow variant (MR rows): A in place or packed.
+            if (aRowStride != 1) {
+                if (mr == 12) {
+                    rows12x1(kc, ap, aOff, aRowStride, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
+                } else {
+                    rows6x1(kc, ap, aOff, aRowStride, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
+                }
+            } else if (mr == 12) {
+                tile12x1(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
+            } else {
+                tile6x1(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
+            }
+            return;
+        }
         if (aRowStride != 1) {
             // A read in place from row-major storage: element (r, p) at aOff + r * lda + p.
             if (mr == 12) {
@@ -705,6 +727,266 @@ final class VectorGemmKernel implements GemmKernel {
         c5_0.intoArray(t, 10 * L);
         c5_1.intoArray(t, 10 * L + L);
         merge(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
+    }
+
+    /** The 12 x 1-vector tile. */
+    private static void tile12x1(int kc, float[] ap, int aOff, int aStep, float[] bp, int bOff, int bStep,
+            float[] c, int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first, float[] t) {
+        FloatVector c0_0 = FloatVector.zero(S);
+        FloatVector c1_0 = FloatVector.zero(S);
+        FloatVector c2_0 = FloatVector.zero(S);
+        FloatVector c3_0 = FloatVector.zero(S);
+        FloatVector c4_0 = FloatVector.zero(S);
+        FloatVector c5_0 = FloatVector.zero(S);
+        FloatVector c6_0 = FloatVector.zero(S);
+        FloatVector c7_0 = FloatVector.zero(S);
+        FloatVector c8_0 = FloatVector.zero(S);
+        FloatVector c9_0 = FloatVector.zero(S);
+        FloatVector c10_0 = FloatVector.zero(S);
+        FloatVector c11_0 = FloatVector.zero(S);
+        int ai = aOff;
+        int bi = bOff;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c0_0 = a0.fma(b0, c0_0);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c1_0 = a1.fma(b0, c1_0);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c2_0 = a2.fma(b0, c2_0);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c3_0 = a3.fma(b0, c3_0);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
+            c4_0 = a4.fma(b0, c4_0);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
+            c5_0 = a5.fma(b0, c5_0);
+            FloatVector a6 = FloatVector.broadcast(S, ap[ai + 6]);
+            c6_0 = a6.fma(b0, c6_0);
+            FloatVector a7 = FloatVector.broadcast(S, ap[ai + 7]);
+            c7_0 = a7.fma(b0, c7_0);
+            FloatVector a8 = FloatVector.broadcast(S, ap[ai + 8]);
+            c8_0 = a8.fma(b0, c8_0);
+            FloatVector a9 = FloatVector.broadcast(S, ap[ai + 9]);
+            c9_0 = a9.fma(b0, c9_0);
+            FloatVector a10 = FloatVector.broadcast(S, ap[ai + 10]);
+            c10_0 = a10.fma(b0, c10_0);
+            FloatVector a11 = FloatVector.broadcast(S, ap[ai + 11]);
+            c11_0 = a11.fma(b0, c11_0);
+            ai += aStep;
+            bi += bStep;
+        }
+        if (first && beta == 0f && alpha == 1f && rows == 12 && cols == 1 * L) {
+            c0_0.intoArray(c, cOff);
+            c1_0.intoArray(c, cOff + ldc);
+            c2_0.intoArray(c, cOff + 2 * ldc);
+            c3_0.intoArray(c, cOff + 3 * ldc);
+            c4_0.intoArray(c, cOff + 4 * ldc);
+            c5_0.intoArray(c, cOff + 5 * ldc);
+            c6_0.intoArray(c, cOff + 6 * ldc);
+            c7_0.intoArray(c, cOff + 7 * ldc);
+            c8_0.intoArray(c, cOff + 8 * ldc);
+            c9_0.intoArray(c, cOff + 9 * ldc);
+            c10_0.intoArray(c, cOff + 10 * ldc);
+            c11_0.intoArray(c, cOff + 11 * ldc);
+            return;
+        }
+        c0_0.intoArray(t, 0 * L);
+        c1_0.intoArray(t, 1 * L);
+        c2_0.intoArray(t, 2 * L);
+        c3_0.intoArray(t, 3 * L);
+        c4_0.intoArray(t, 4 * L);
+        c5_0.intoArray(t, 5 * L);
+        c6_0.intoArray(t, 6 * L);
+        c7_0.intoArray(t, 7 * L);
+        c8_0.intoArray(t, 8 * L);
+        c9_0.intoArray(t, 9 * L);
+        c10_0.intoArray(t, 10 * L);
+        c11_0.intoArray(t, 11 * L);
+        merge(t, 1 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
+    }
+
+    /** The 12 x 1-vector tile, A read in place from row-major storage (row stride lda). */
+    private static void rows12x1(int kc, float[] ap, int aOff, int lda, float[] bp, int bOff, int bStep,
+            float[] c, int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first, float[] t) {
+        FloatVector c0_0 = FloatVector.zero(S);
+        FloatVector c1_0 = FloatVector.zero(S);
+        FloatVector c2_0 = FloatVector.zero(S);
+        FloatVector c3_0 = FloatVector.zero(S);
+        FloatVector c4_0 = FloatVector.zero(S);
+        FloatVector c5_0 = FloatVector.zero(S);
+        FloatVector c6_0 = FloatVector.zero(S);
+        FloatVector c7_0 = FloatVector.zero(S);
+        FloatVector c8_0 = FloatVector.zero(S);
+        FloatVector c9_0 = FloatVector.zero(S);
+        FloatVector c10_0 = FloatVector.zero(S);
+        FloatVector c11_0 = FloatVector.zero(S);
+        int ai = aOff;
+        int o1 = 1 * lda;
+        int o2 = 2 * lda;
+        int o3 = 3 * lda;
+        int o4 = 4 * lda;
+        int o5 = 5 * lda;
+        int o6 = 6 * lda;
+        int o7 = 7 * lda;
+        int o8 = 8 * lda;
+        int o9 = 9 * lda;
+        int o10 = 10 * lda;
+        int o11 = 11 * lda;
+        int bi = bOff;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c0_0 = a0.fma(b0, c0_0);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + o1]);
+            c1_0 = a1.fma(b0, c1_0);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + o2]);
+            c2_0 = a2.fma(b0, c2_0);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + o3]);
+            c3_0 = a3.fma(b0, c3_0);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + o4]);
+            c4_0 = a4.fma(b0, c4_0);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + o5]);
+            c5_0 = a5.fma(b0, c5_0);
+            FloatVector a6 = FloatVector.broadcast(S, ap[ai + o6]);
+            c6_0 = a6.fma(b0, c6_0);
+            FloatVector a7 = FloatVector.broadcast(S, ap[ai + o7]);
+            c7_0 = a7.fma(b0, c7_0);
+            FloatVector a8 = FloatVector.broadcast(S, ap[ai + o8]);
+            c8_0 = a8.fma(b0, c8_0);
+            FloatVector a9 = FloatVector.broadcast(S, ap[ai + o9]);
+            c9_0 = a9.fma(b0, c9_0);
+            FloatVector a10 = FloatVector.broadcast(S, ap[ai + o10]);
+            c10_0 = a10.fma(b0, c10_0);
+            FloatVector a11 = FloatVector.broadcast(S, ap[ai + o11]);
+            c11_0 = a11.fma(b0, c11_0);
+            ai++;
+            bi += bStep;
+        }
+        if (first && beta == 0f && alpha == 1f && rows == 12 && cols == 1 * L) {
+            c0_0.intoArray(c, cOff);
+            c1_0.intoArray(c, cOff + ldc);
+            c2_0.intoArray(c, cOff + 2 * ldc);
+            c3_0.intoArray(c, cOff + 3 * ldc);
+            c4_0.intoArray(c, cOff + 4 * ldc);
+            c5_0.intoArray(c, cOff + 5 * ldc);
+            c6_0.intoArray(c, cOff + 6 * ldc);
+            c7_0.intoArray(c, cOff + 7 * ldc);
+            c8_0.intoArray(c, cOff + 8 * ldc);
+            c9_0.intoArray(c, cOff + 9 * ldc);
+            c10_0.intoArray(c, cOff + 10 * ldc);
+            c11_0.intoArray(c, cOff + 11 * ldc);
+            return;
+        }
+        c0_0.intoArray(t, 0 * L);
+        c1_0.intoArray(t, 1 * L);
+        c2_0.intoArray(t, 2 * L);
+        c3_0.intoArray(t, 3 * L);
+        c4_0.intoArray(t, 4 * L);
+        c5_0.intoArray(t, 5 * L);
+        c6_0.intoArray(t, 6 * L);
+        c7_0.intoArray(t, 7 * L);
+        c8_0.intoArray(t, 8 * L);
+        c9_0.intoArray(t, 9 * L);
+        c10_0.intoArray(t, 10 * L);
+        c11_0.intoArray(t, 11 * L);
+        merge(t, 1 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
+    }
+
+    /** The 6 x 1-vector tile. */
+    private static void tile6x1(int kc, float[] ap, int aOff, int aStep, float[] bp, int bOff, int bStep,
+            float[] c, int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first, float[] t) {
+        FloatVector c0_0 = FloatVector.zero(S);
+        FloatVector c1_0 = FloatVector.zero(S);
+        FloatVector c2_0 = FloatVector.zero(S);
+        FloatVector c3_0 = FloatVector.zero(S);
+        FloatVector c4_0 = FloatVector.zero(S);
+        FloatVector c5_0 = FloatVector.zero(S);
+        int ai = aOff;
+        int bi = bOff;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c0_0 = a0.fma(b0, c0_0);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c1_0 = a1.fma(b0, c1_0);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c2_0 = a2.fma(b0, c2_0);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c3_0 = a3.fma(b0, c3_0);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
+            c4_0 = a4.fma(b0, c4_0);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
+            c5_0 = a5.fma(b0, c5_0);
+            ai += aStep;
+            bi += bStep;
+        }
+        if (first && beta == 0f && alpha == 1f && rows == 6 && cols == 1 * L) {
+            c0_0.intoArray(c, cOff);
+            c1_0.intoArray(c, cOff + ldc);
+            c2_0.intoArray(c, cOff + 2 * ldc);
+            c3_0.intoArray(c, cOff + 3 * ldc);
+            c4_0.intoArray(c, cOff + 4 * ldc);
+            c5_0.intoArray(c, cOff + 5 * ldc);
+            return;
+        }
+        c0_0.intoArray(t, 0 * L);
+        c1_0.intoArray(t, 1 * L);
+        c2_0.intoArray(t, 2 * L);
+        c3_0.intoArray(t, 3 * L);
+        c4_0.intoArray(t, 4 * L);
+        c5_0.intoArray(t, 5 * L);
+        merge(t, 1 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
+    }
+
+    /** The 6 x 1-vector tile, A read in place from row-major storage (row stride lda). */
+    private static void rows6x1(int kc, float[] ap, int aOff, int lda, float[] bp, int bOff, int bStep,
+            float[] c, int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first, float[] t) {
+        FloatVector c0_0 = FloatVector.zero(S);
+        FloatVector c1_0 = FloatVector.zero(S);
+        FloatVector c2_0 = FloatVector.zero(S);
+        FloatVector c3_0 = FloatVector.zero(S);
+        FloatVector c4_0 = FloatVector.zero(S);
+        FloatVector c5_0 = FloatVector.zero(S);
+        int ai = aOff;
+        int o1 = 1 * lda;
+        int o2 = 2 * lda;
+        int o3 = 3 * lda;
+        int o4 = 4 * lda;
+        int o5 = 5 * lda;
+        int bi = bOff;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c0_0 = a0.fma(b0, c0_0);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + o1]);
+            c1_0 = a1.fma(b0, c1_0);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + o2]);
+            c2_0 = a2.fma(b0, c2_0);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + o3]);
+            c3_0 = a3.fma(b0, c3_0);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + o4]);
+            c4_0 = a4.fma(b0, c4_0);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + o5]);
+            c5_0 = a5.fma(b0, c5_0);
+            ai++;
+            bi += bStep;
+        }
+        if (first && beta == 0f && alpha == 1f && rows == 6 && cols == 1 * L) {
+            c0_0.intoArray(c, cOff);
+            c1_0.intoArray(c, cOff + ldc);
+            c2_0.intoArray(c, cOff + 2 * ldc);
+            c3_0.intoArray(c, cOff + 3 * ldc);
+            c4_0.intoArray(c, cOff + 4 * ldc);
+            c5_0.intoArray(c, cOff + 5 * ldc);
+            return;
+        }
+        c0_0.intoArray(t, 0 * L);
+        c1_0.intoArray(t, 1 * L);
+        c2_0.intoArray(t, 2 * L);
+        c3_0.intoArray(t, 3 * L);
+        c4_0.intoArray(t, 4 * L);
+        c5_0.intoArray(t, 5 * L);
+        merge(t, 1 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
     }
 
     /** Merges the rows x cols corner of a tile spilled to {@code t} (row stride {@code width}) into C. */

@@ -28,6 +28,10 @@ final class VectorSupport {
         return new VectorGemmKernel();
     }
 
+    static GemmKernel narrowGemmKernel() {
+        return new VectorGemmKernel(VectorGemmKernel.MR, 1);
+    }
+
     static GemmKernel shortGemmKernel() {
         return VectorGemmKernel.MR_SHORT == 0 ? null : new VectorGemmKernel(VectorGemmKernel.MR_SHORT);
     }

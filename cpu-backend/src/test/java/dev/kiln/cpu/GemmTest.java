@@ -152,8 +152,11 @@ class GemmTest {
         // The MLP's shapes (a 64-row batch takes the 8-row kernel where it is on), odd edges,
         // and alpha/beta pairs that take the kernels' direct store (1, 0), the accumulating merge
         // (1, 1) and the general merge.
+        // The narrow kernel takes outputs at most 16 wide: the MLP's 64 x 10 layer (both ways round)
+        // and widths at its edge, with a K of several blocks.
         int[][] shapes = {{64, 128, 784}, {33, 17, 65}, {100, 70, 1000}, {7, 9, 11}, {64, 64, 128}, {64, 128, 64},
-            {128, 64, 64}, {40, 30, 50}};
+            {128, 64, 64}, {40, 30, 50}, {64, 10, 64}, {10, 64, 64}, {64, 64, 10}, {50, 16, 900}, {30, 1, 20},
+            {25, 15, 3}};
         float[][] alphaBeta = {{0.75f, 0.5f}, {1f, 0f}, {1f, 1f}};
         for (int[] s : shapes) {
             for (int t = 0; t < 4; t++) {
@@ -178,24 +181,38 @@ class GemmTest {
     }
 
     @Test
+    void aNarrowNTakesTheNarrowKernel() {
+        Gemm g = new Gemm(new KernelStub(12, 32), null, new KernelStub(12, 16), null);
+        assertEquals(16, g.kernelFor(64, 10).nr(), "10 columns: one 16-column panel");
+        assertEquals(16, g.kernelFor(64, 16).nr());
+        assertEquals(32, g.kernelFor(64, 17).nr());
+        assertEquals(32, g.kernelFor(10, 64).nr());
+        assertTrue(simd.gemmKernel().contains("for narrow N"), simd.gemmKernel());
+    }
+
+    @Test
+    void anNtProductTakesTheCheaperOrientation() {
+        Gemm g = new Gemm(new KernelStub(12, 32), null, new KernelStub(12, 16), null);
+        assertTrue(g.transposedCheaper(64, 128, 784), "fwd1: pack x (64 rows), not W (128)");
+        assertFalse(g.transposedCheaper(64, 10, 64), "fwd3: the narrow kernel on 10 columns");
+        assertFalse(g.transposedCheaper(512, 512, 512), "square: no transposed store");
+        assertTrue(g.transposedCheaper(10, 64, 64), "10 x 64: the narrow kernel on C^T's 10 columns");
+    }
+
+    @Test
     void aShortMTakesTheShortKernelOnlyWhereItPadsLess() {
-        GemmKernel main = new KernelStub(12);
-        Gemm g = new Gemm(main, new KernelStub(8), null);
-        assertEquals(8, g.kernelFor(64).mr(), "64 rows: 72 in 12-row panels, 64 in 8-row ones");
-        assertEquals(8, g.kernelFor(40).mr());
-        assertEquals(12, g.kernelFor(128).mr(), "132 rows is within 8% of 128");
-        assertEquals(12, g.kernelFor(10).mr(), "12 rows pads 10 less than 16");
-        assertEquals(12, g.kernelFor(24).mr());
-        assertEquals(12, new Gemm(main, null).kernelFor(64).mr());
+        GemmKernel main = new KernelStub(12, 32);
+        Gemm g = new Gemm(main, new KernelStub(8, 32), null, null);
+        assertEquals(8, g.kernelFor(64, 64).mr(), "64 rows: 72 in 12-row panels, 64 in 8-row ones");
+        assertEquals(8, g.kernelFor(40, 64).mr());
+        assertEquals(12, g.kernelFor(128, 64).mr(), "132 rows is within 8% of 128");
+        assertEquals(12, g.kernelFor(10, 64).mr(), "12 rows pads 10 less than 16");
+        assertEquals(12, g.kernelFor(24, 64).mr());
+        assertEquals(12, new Gemm(main, null).kernelFor(64, 64).mr());
     }
 
     /** A kernel that only has a shape, for the selection test. */
-    private record KernelStub(int mr) implements GemmKernel {
-        @Override
-        public int nr() {
-            return 32;
-        }
-
+    private record KernelStub(int mr, int nr) implements GemmKernel {
         @Override
         public String describe() {
             return "stub";

@@ -13,7 +13,8 @@ final class NarrowVectorMain {
     public static void main(String[] args) {
         try (CpuEngine simd = TestSupport.engine(2, true); CpuEngine plain = TestSupport.engine(2, false)) {
             System.out.println("kernel=" + simd.gemmKernel());
-            int[][] shapes = {{64, 128, 784}, {33, 17, 65}, {100, 70, 1000}, {7, 9, 11}, {300, 200, 100}};
+            int[][] shapes = {{64, 128, 784}, {33, 17, 65}, {100, 70, 1000}, {7, 9, 11}, {300, 200, 100}, {64, 8, 100},
+                {50, 5, 700}, {8, 64, 40}};
             int bad = 0;
             for (int[] s : shapes) {
                 for (int t = 0; t < 4; t++) {
