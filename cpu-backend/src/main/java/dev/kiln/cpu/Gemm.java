@@ -110,15 +110,17 @@ final class Gemm {
         if (narrowKernel != null && n <= narrowKernel.nr()) {
             return narrowKernel;
         }
-        if (shortKernel == null) {
-            return kernel;
-        }
-        long main = (long) ceilDiv(m, kernel.mr()) * kernel.mr();
-        long shorter = (long) ceilDiv(m, shortKernel.mr()) * shortKernel.mr();
-        return main * 100 > 108L * m && shorter < main ? shortKernel : kernel;
+        return shortKernel != null && padsLess(shortKernel, m) ? shortKernel : kernel;
     }
 
-    /** The kernels in use, like {@code vector 12x32 (512-bit), 12x16 for narrow N}. */
+    /** Whether the main tile pads M by more than 8% and {@code other}'s pads it less. */
+    private boolean padsLess(GemmKernel other, int m) {
+        long main = (long) ceilDiv(m, kernel.mr()) * kernel.mr();
+        long padded = (long) ceilDiv(m, other.mr()) * other.mr();
+        return main * 100 > 108L * m && padded < main;
+    }
+
+    /** The kernels in use, like {@code vector 12x32 (512-bit), 16x16 for narrow N}. */
     String describe() {
         return describe(kernel, shortKernel, narrowKernel);
     }

@@ -62,7 +62,7 @@ final class Simd {
     }
 
     /**
-     * The SIMD kernel's one-vector-wide variant (MR x 16 with 512-bit vectors) for products at
+     * The SIMD kernel's one-vector-wide variant (16 x 16 with 512-bit vectors) for products at
      * most that wide, or null without SIMD. The MLP's output layer (64 x 10) then computes 16
      * columns per row instead of 32.
      */

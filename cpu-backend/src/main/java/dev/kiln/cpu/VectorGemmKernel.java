@@ -8,8 +8,9 @@ import jdk.incubator.vector.VectorSpecies;
  * held in registers (24 accumulators, 2 B vectors and a broadcast fit AVX-512's 32 registers),
  * and an 8 x 2-vector variant for products whose M is a multiple of 8 but not of 12 (a batch of
  * 64 rows fills 8 panels of 8, where 12-row panels compute 72); with narrower vectors (AVX2 has
- * 16 registers) a 6 x 2-vector tile; and an MR x 1-vector variant for products at most one
- * vector wide (the MLP's 10 classes). One FMA per lane and step.
+ * 16 registers) a 6 x 2-vector tile; and a 16 x 1-vector variant (6 x 1 with narrow vectors) for
+ * products at most one vector wide (the MLP's 10 classes) and for M that 16-row panels pad less
+ * (a batch of 64). One FMA per lane and step.
  * Edge tiles run the full tile on the zero-padded panels (see {@link #tile}). Loaded only when
  * the module is present.
  *
@@ -31,6 +32,8 @@ final class VectorGemmKernel implements GemmKernel {
     /** The short variant's rows (8), or 0 where there is none (narrow vectors). */
     static final int MR_SHORT = L >= 16 ? 8 : 0;
     static final int NR = 2 * L;
+    /** Rows of the one-vector-wide variant: 16 accumulators where 32 registers hold them, else 6. */
+    static final int NARROW_MR = L >= 16 ? 16 : 6;
 
     /** This kernel's tile height: {@link #MR} or {@link #MR_SHORT}. */
     private final int mr;
@@ -49,11 +52,11 @@ final class VectorGemmKernel implements GemmKernel {
 
     /**
      * The kernel of {@code mr} rows and {@code vectors} vectors of columns: {@link #MR} or
-     * {@link #MR_SHORT} rows by 2 vectors, or {@link #MR} rows by 1 (the narrow variant, for
-     * products at most one vector wide: a 64 x 10 output computes 16 columns instead of 32).
+     * {@link #MR_SHORT} rows by 2 vectors, or {@link #NARROW_MR} rows by 1 (the narrow variant).
      */
     VectorGemmKernel(int mr, int vectors) {
-        if (mr != MR && (mr != MR_SHORT || mr == 0 || vectors != 2) || vectors < 1 || vectors > 2) {
+        boolean known = vectors == 2 ? mr == MR || mr == MR_SHORT && mr != 0 : vectors == 1 && mr == NARROW_MR;
+        if (!known) {
             throw new IllegalArgumentException("no " + mr + " x " + vectors + "-vector tile with "
                     + S.vectorBitSize() + "-bit vectors");
         }
@@ -106,13 +109,13 @@ final class VectorGemmKernel implements GemmKernel {
         if (vectors == 1) {
             // The narrow variant (MR rows): A in place or packed.
             if (aRowStride != 1) {
-                if (mr == 12) {
-                    rows12x1(kc, ap, aOff, aRowStride, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
+                if (mr == 16) {
+                    rows16x1(kc, ap, aOff, aRowStride, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
                 } else {
                     rows6x1(kc, ap, aOff, aRowStride, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
                 }
-            } else if (mr == 12) {
-                tile12x1(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
+            } else if (mr == 16) {
+                tile16x1(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
             } else {
                 tile6x1(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
             }
@@ -729,8 +732,8 @@ final class VectorGemmKernel implements GemmKernel {
         merge(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
     }
 
-    /** The 12 x 1-vector tile. */
-    private static void tile12x1(int kc, float[] ap, int aOff, int aStep, float[] bp, int bOff, int bStep,
+    /** The 16 x 1-vector tile. */
+    private static void tile16x1(int kc, float[] ap, int aOff, int aStep, float[] bp, int bOff, int bStep,
             float[] c, int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first, float[] t) {
         FloatVector c0_0 = FloatVector.zero(S);
         FloatVector c1_0 = FloatVector.zero(S);
@@ -744,6 +747,10 @@ final class VectorGemmKernel implements GemmKernel {
         FloatVector c9_0 = FloatVector.zero(S);
         FloatVector c10_0 = FloatVector.zero(S);
         FloatVector c11_0 = FloatVector.zero(S);
+        FloatVector c12_0 = FloatVector.zero(S);
+        FloatVector c13_0 = FloatVector.zero(S);
+        FloatVector c14_0 = FloatVector.zero(S);
+        FloatVector c15_0 = FloatVector.zero(S);
         int ai = aOff;
         int bi = bOff;
         for (int p = 0; p < kc; p++) {
@@ -772,10 +779,18 @@ final class VectorGemmKernel implements GemmKernel {
             c10_0 = a10.fma(b0, c10_0);
             FloatVector a11 = FloatVector.broadcast(S, ap[ai + 11]);
             c11_0 = a11.fma(b0, c11_0);
+            FloatVector a12 = FloatVector.broadcast(S, ap[ai + 12]);
+            c12_0 = a12.fma(b0, c12_0);
+            FloatVector a13 = FloatVector.broadcast(S, ap[ai + 13]);
+            c13_0 = a13.fma(b0, c13_0);
+            FloatVector a14 = FloatVector.broadcast(S, ap[ai + 14]);
+            c14_0 = a14.fma(b0, c14_0);
+            FloatVector a15 = FloatVector.broadcast(S, ap[ai + 15]);
+            c15_0 = a15.fma(b0, c15_0);
             ai += aStep;
             bi += bStep;
         }
-        if (first && beta == 0f && alpha == 1f && rows == 12 && cols == 1 * L) {
+        if (first && beta == 0f && alpha == 1f && rows == 16 && cols == 1 * L) {
             c0_0.intoArray(c, cOff);
             c1_0.intoArray(c, cOff + ldc);
             c2_0.intoArray(c, cOff + 2 * ldc);
@@ -788,6 +803,10 @@ final class VectorGemmKernel implements GemmKernel {
             c9_0.intoArray(c, cOff + 9 * ldc);
             c10_0.intoArray(c, cOff + 10 * ldc);
             c11_0.intoArray(c, cOff + 11 * ldc);
+            c12_0.intoArray(c, cOff + 12 * ldc);
+            c13_0.intoArray(c, cOff + 13 * ldc);
+            c14_0.intoArray(c, cOff + 14 * ldc);
+            c15_0.intoArray(c, cOff + 15 * ldc);
             return;
         }
         c0_0.intoArray(t, 0 * L);
@@ -802,11 +821,15 @@ final class VectorGemmKernel implements GemmKernel {
         c9_0.intoArray(t, 9 * L);
         c10_0.intoArray(t, 10 * L);
         c11_0.intoArray(t, 11 * L);
+        c12_0.intoArray(t, 12 * L);
+        c13_0.intoArray(t, 13 * L);
+        c14_0.intoArray(t, 14 * L);
+        c15_0.intoArray(t, 15 * L);
         merge(t, 1 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
     }
 
-    /** The 12 x 1-vector tile, A read in place from row-major storage (row stride lda). */
-    private static void rows12x1(int kc, float[] ap, int aOff, int lda, float[] bp, int bOff, int bStep,
+    /** The 16 x 1-vector tile, A read in place from row-major storage (row stride lda). */
+    private static void rows16x1(int kc, float[] ap, int aOff, int lda, float[] bp, int bOff, int bStep,
             float[] c, int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first, float[] t) {
         FloatVector c0_0 = FloatVector.zero(S);
         FloatVector c1_0 = FloatVector.zero(S);
@@ -820,6 +843,10 @@ final class VectorGemmKernel implements GemmKernel {
         FloatVector c9_0 = FloatVector.zero(S);
         FloatVector c10_0 = FloatVector.zero(S);
         FloatVector c11_0 = FloatVector.zero(S);
+        FloatVector c12_0 = FloatVector.zero(S);
+        FloatVector c13_0 = FloatVector.zero(S);
+        FloatVector c14_0 = FloatVector.zero(S);
+        FloatVector c15_0 = FloatVector.zero(S);
         int ai = aOff;
         int o1 = 1 * lda;
         int o2 = 2 * lda;
@@ -832,6 +859,10 @@ final class VectorGemmKernel implements GemmKernel {
         int o9 = 9 * lda;
         int o10 = 10 * lda;
         int o11 = 11 * lda;
+        int o12 = 12 * lda;
+        int o13 = 13 * lda;
+        int o14 = 14 * lda;
+        int o15 = 15 * lda;
         int bi = bOff;
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
@@ -859,10 +890,18 @@ final class VectorGemmKernel implements GemmKernel {
             c10_0 = a10.fma(b0, c10_0);
             FloatVector a11 = FloatVector.broadcast(S, ap[ai + o11]);
             c11_0 = a11.fma(b0, c11_0);
+            FloatVector a12 = FloatVector.broadcast(S, ap[ai + o12]);
+            c12_0 = a12.fma(b0, c12_0);
+            FloatVector a13 = FloatVector.broadcast(S, ap[ai + o13]);
+            c13_0 = a13.fma(b0, c13_0);
+            FloatVector a14 = FloatVector.broadcast(S, ap[ai + o14]);
+            c14_0 = a14.fma(b0, c14_0);
+            FloatVector a15 = FloatVector.broadcast(S, ap[ai + o15]);
+            c15_0 = a15.fma(b0, c15_0);
             ai++;
             bi += bStep;
         }
-        if (first && beta == 0f && alpha == 1f && rows == 12 && cols == 1 * L) {
+        if (first && beta == 0f && alpha == 1f && rows == 16 && cols == 1 * L) {
             c0_0.intoArray(c, cOff);
             c1_0.intoArray(c, cOff + ldc);
             c2_0.intoArray(c, cOff + 2 * ldc);
@@ -875,6 +914,10 @@ final class VectorGemmKernel implements GemmKernel {
             c9_0.intoArray(c, cOff + 9 * ldc);
             c10_0.intoArray(c, cOff + 10 * ldc);
             c11_0.intoArray(c, cOff + 11 * ldc);
+            c12_0.intoArray(c, cOff + 12 * ldc);
+            c13_0.intoArray(c, cOff + 13 * ldc);
+            c14_0.intoArray(c, cOff + 14 * ldc);
+            c15_0.intoArray(c, cOff + 15 * ldc);
             return;
         }
         c0_0.intoArray(t, 0 * L);
@@ -889,6 +932,10 @@ final class VectorGemmKernel implements GemmKernel {
         c9_0.intoArray(t, 9 * L);
         c10_0.intoArray(t, 10 * L);
         c11_0.intoArray(t, 11 * L);
+        c12_0.intoArray(t, 12 * L);
+        c13_0.intoArray(t, 13 * L);
+        c14_0.intoArray(t, 14 * L);
+        c15_0.intoArray(t, 15 * L);
         merge(t, 1 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
     }
 

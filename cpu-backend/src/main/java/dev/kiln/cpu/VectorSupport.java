@@ -29,7 +29,7 @@ final class VectorSupport {
     }
 
     static GemmKernel narrowGemmKernel() {
-        return new VectorGemmKernel(VectorGemmKernel.MR, 1);
+        return new VectorGemmKernel(VectorGemmKernel.NARROW_MR, 1);
     }
 
     static GemmKernel shortGemmKernel() {

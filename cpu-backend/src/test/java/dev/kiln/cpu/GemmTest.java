@@ -182,7 +182,7 @@ class GemmTest {
 
     @Test
     void aNarrowNTakesTheNarrowKernel() {
-        Gemm g = new Gemm(new KernelStub(12, 32), null, new KernelStub(12, 16), null);
+        Gemm g = new Gemm(new KernelStub(12, 32), null, new KernelStub(16, 16), null);
         assertEquals(16, g.kernelFor(64, 10).nr(), "10 columns: one 16-column panel");
         assertEquals(16, g.kernelFor(64, 16).nr());
         assertEquals(32, g.kernelFor(64, 17).nr());
@@ -192,7 +192,7 @@ class GemmTest {
 
     @Test
     void anNtProductTakesTheCheaperOrientation() {
-        Gemm g = new Gemm(new KernelStub(12, 32), null, new KernelStub(12, 16), null);
+        Gemm g = new Gemm(new KernelStub(12, 32), null, new KernelStub(16, 16), null);
         assertTrue(g.transposedCheaper(64, 128, 784), "fwd1: pack x (64 rows), not W (128)");
         assertFalse(g.transposedCheaper(64, 10, 64), "fwd3: the narrow kernel on 10 columns");
         assertFalse(g.transposedCheaper(512, 512, 512), "square: no transposed store");
