@@ -197,6 +197,8 @@ public final class CpuEngine implements ComputeEngine {
         if (act.rowWise()) {
             boolean log = act == Activation.LOG_SOFTMAX;
             forRows(rows, cols, (r0, r1) -> Activations.softmaxRows(log, xs, ys, cols, r0, r1));
+        } else if (simd && VectorSupport.transcendental(act)) {
+            forElements(rows * cols, (a, b) -> VectorSupport.activation(act, xs, ys, a, b));
         } else {
             forElements(rows * cols, (a, b) -> Activations.forward(act, param, xs, ys, a, b));
         }
@@ -214,6 +216,8 @@ public final class CpuEngine implements ComputeEngine {
             forRows(rows, cols, (r0, r1) -> Activations.softmaxRowsBackward(log, ys, dys, dxs, cols, r0, r1));
         } else if (act == Activation.RELU && simd) {
             forElements(rows * cols, (a, b) -> VectorSupport.reluBackward(ys, dys, dxs, a, b));
+        } else if (simd && VectorSupport.transcendental(act)) {
+            forElements(rows * cols, (a, b) -> VectorSupport.activationBackward(act, xs, ys, dys, dxs, a, b));
         } else {
             forElements(rows * cols, (a, b) -> Activations.backward(act, param, xs, ys, dys, dxs, a, b));
         }

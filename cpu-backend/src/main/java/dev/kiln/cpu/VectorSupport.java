@@ -24,6 +24,22 @@ final class VectorSupport {
         VectorElementwise.unsignedBytesToFloats(src, srcOffset, dst, dstOffset, count, divisor);
     }
 
+    /** Whether {@link VectorActivations} computes {@code act} (sigmoid, tanh, the GELUs, softplus). */
+    static boolean transcendental(dev.kiln.core.Activation act) {
+        return VectorActivations.handles(act);
+    }
+
+    /** {@link VectorActivations#forward}. */
+    static void activation(dev.kiln.core.Activation act, float[] x, float[] y, int from, int to) {
+        VectorActivations.forward(act, x, y, from, to);
+    }
+
+    /** {@link VectorActivations#backward}. */
+    static void activationBackward(dev.kiln.core.Activation act, float[] x, float[] y, float[] dy, float[] dx,
+                                   int from, int to) {
+        VectorActivations.backward(act, x, y, dy, dx, from, to);
+    }
+
     static GemmKernel gemmKernel() {
         return new VectorGemmKernel();
     }
