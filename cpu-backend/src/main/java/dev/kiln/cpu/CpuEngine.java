@@ -196,7 +196,11 @@ public final class CpuEngine implements ComputeEngine {
         float[] ys = f(y);
         if (act.rowWise()) {
             boolean log = act == Activation.LOG_SOFTMAX;
-            forRows(rows, cols, (r0, r1) -> Activations.softmaxRows(log, xs, ys, cols, r0, r1));
+            if (simd) {
+                forRows(rows, cols, (r0, r1) -> VectorSupport.softmaxRows(log, xs, ys, cols, r0, r1));
+            } else {
+                forRows(rows, cols, (r0, r1) -> Activations.softmaxRows(log, xs, ys, cols, r0, r1));
+            }
         } else if (simd && VectorSupport.transcendental(act)) {
             forElements(rows * cols, (a, b) -> VectorSupport.activation(act, xs, ys, a, b));
         } else {
@@ -255,8 +259,10 @@ public final class CpuEngine implements ComputeEngine {
         WorkerPool.RangeBody body = (c0, c1) -> {
             for (int ch = c0; ch < c1; ch++) {
                 int r0 = ch * ROW_CHUNK;
-                partial[ch] = Losses.softmaxCrossEntropyRows(x, lab, g, cols, labelSmoothing, scale, r0,
-                        Math.min(rows, r0 + ROW_CHUNK));
+                int r1 = Math.min(rows, r0 + ROW_CHUNK);
+                partial[ch] = simd
+                        ? VectorSupport.softmaxCrossEntropyRows(x, lab, g, cols, labelSmoothing, scale, r0, r1)
+                        : Losses.softmaxCrossEntropyRows(x, lab, g, cols, labelSmoothing, scale, r0, r1);
             }
         };
         runChunks(chunks, (long) rows * cols, body);

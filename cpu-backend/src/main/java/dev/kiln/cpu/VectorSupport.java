@@ -40,6 +40,17 @@ final class VectorSupport {
         VectorActivations.backward(act, x, y, dy, dx, from, to);
     }
 
+    /** {@link VectorLosses#softmaxRows}. */
+    static void softmaxRows(boolean log, float[] x, float[] y, int cols, int r0, int r1) {
+        VectorLosses.softmaxRows(log, x, y, cols, r0, r1);
+    }
+
+    /** {@link VectorLosses#softmaxCrossEntropyRows}. */
+    static double softmaxCrossEntropyRows(float[] x, int[] labels, float[] grad, int cols, float smoothing,
+                                          double gradScale, int r0, int r1) {
+        return VectorLosses.softmaxCrossEntropyRows(x, labels, grad, cols, smoothing, gradScale, r0, r1);
+    }
+
     static GemmKernel gemmKernel() {
         return new VectorGemmKernel();
     }
