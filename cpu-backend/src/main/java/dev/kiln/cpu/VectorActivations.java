@@ -2,14 +2,22 @@ package dev.kiln.cpu;
 
 import dev.kiln.core.Activation;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The transcendental activations (sigmoid, tanh, both GELUs, softplus) and their gradients in
- * float SIMD, with the Vector API's {@code EXP}, {@code TANH} and {@code LOG1P} (Intel's SVML on
- * x86) in place of the plain loops' double-precision {@code Math} calls: 10-80x faster than
- * {@link Activations}, which stays the path without the module.
+ * The transcendental activations (sigmoid, tanh, both GELUs) and their gradients in float SIMD:
+ * 10-60x faster than the plain loops' double-precision {@code Math} calls in {@link Activations},
+ * which stay the path without the module (and for softplus).
+ *
+ * <p>The exponential is Kiln's own, from IEEE operations only: {@code 2^k p(r)} with
+ * {@code k = round(x log2 e)}, {@code r = x - k ln 2} in two parts, p the Taylor polynomial of
+ * degree 7 (about 1 ulp), 2^k built in the exponent bits. Not the Vector API's {@code EXP}: that is
+ * Intel's SVML once C2 has compiled the loop but {@code Math.exp} per lane before, and the two
+ * differ in the last bit, so results (and a training run) would depend on when the JIT got to
+ * them. Additions, multiplications, fused multiply-adds and conversions are exact-defined, so
+ * these loops give the same bits interpreted, in C1 and in C2.
  *
  * <p>The formulas avoid cancellation, so the float results keep a small error everywhere
  * ({@code SimdActivationTest} bounds it against the double loops): {@code 1 + tanh(u)} is written
@@ -17,7 +25,8 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code x Phi(x)} with {@code Phi(x) = erfc(-x / sqrt 2) / 2} and erfc from the Chebyshev-fitted
  * {@code t exp(-z^2 + P(t))}, {@code t = 1 / (1 + z/2)} (Numerical Recipes' erfcc, fractional
  * error below 1.2e-7 for z >= 0), which keeps its relative accuracy in the left tail where
- * {@code 1 + erf} would cancel.
+ * {@code 1 + erf} would cancel; tanh is {@code m / (m + 2)} with {@code m = expm1(2|x|)} (Taylor
+ * below 1.25) and x's sign.
  *
  * <p>Every element goes through the same vector code, the last partial vector included (through a
  * per-thread scratch vector), so a result does not depend on where the caller's range starts or
@@ -36,12 +45,41 @@ final class VectorActivations {
     private static final float C3 = 2f * SQRT_2_OVER_PI * GELU_KAPPA;
     private static final float INV_SQRT2 = 0.70710678118654752f;
     private static final float INV_SQRT_2PI = 0.3989422804014327f;
-    private static final float SOFTPLUS_THRESHOLD = 20f;
     /** exp(87) is finite in float. */
     private static final float EXP_MAX = 87f;
+    /** exp's argument range: below EXP_LO it is 0, above EXP_HI infinite (both already at the bounds). */
+    private static final float EXP_LO = -104f;
+    private static final float EXP_HI = 88.8f;
+    private static final float LOG2E = 1.44269504f;
+    /** 1.5 * 2^23: adding it rounds a float below 2^22 to an integer, to nearest even. */
+    private static final float ROUNDER = 12582912f;
+    /** ROUNDER's bits: ROUNDER + k has the bits ROUNDER_BITS + k (no float-to-int conversion, which JDK 17 does not intrinsify). */
+    private static final int ROUNDER_BITS = 0x4B400000;
+    /** -ln 2 in two parts: the first has 9 bits, so k times it is exact. */
+    private static final FloatVector NEG_LN2_HI = FloatVector.broadcast(S, -0.693359375f);
+    private static final FloatVector NEG_LN2_LO = FloatVector.broadcast(S, 2.12194440e-4f);
+    /** exp's polynomial on |r| <= ln 2 / 2: Taylor, 1/n! (truncation 6e-9). */
+    private static final FloatVector P2 = FloatVector.broadcast(S, 1f / 2);
+    private static final FloatVector P3 = FloatVector.broadcast(S, 1f / 6);
+    private static final FloatVector P4 = FloatVector.broadcast(S, 1f / 24);
+    private static final FloatVector P5 = FloatVector.broadcast(S, 1f / 120);
+    private static final FloatVector P6 = FloatVector.broadcast(S, 1f / 720);
+    private static final FloatVector P7 = FloatVector.broadcast(S, 1f / 5040);
     private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
     private static final FloatVector TWO = FloatVector.broadcast(S, 2f);
     private static final FloatVector NAN = FloatVector.broadcast(S, Float.NaN);
+    /** expm1's Taylor coefficients 1/n!, n = 1..11, for tanh on [0, 1.25) (truncation 3e-8). */
+    private static final float T1 = 1f;
+    private static final float T2 = (float) (1.0 / 2);
+    private static final float T3 = (float) (1.0 / 6);
+    private static final float T4 = (float) (1.0 / 24);
+    private static final float T5 = (float) (1.0 / 120);
+    private static final float T6 = (float) (1.0 / 720);
+    private static final float T7 = (float) (1.0 / 5040);
+    private static final float T8 = (float) (1.0 / 40320);
+    private static final float T9 = (float) (1.0 / 362880);
+    private static final float T10 = (float) (1.0 / 3628800);
+    private static final float T11 = (float) (1.0 / 39916800);
     /** erfcc's coefficients, E0 + t (E1 + t (... + t E9)). */
     private static final FloatVector E0 = FloatVector.broadcast(S, -1.26551223f);
     private static final FloatVector E1 = FloatVector.broadcast(S, 1.00002368f);
@@ -62,7 +100,7 @@ final class VectorActivations {
     /** Whether {@link #forward} and {@link #backward} handle {@code act}. */
     static boolean handles(Activation act) {
         return switch (act) {
-            case SIGMOID, TANH, GELU_ERF, GELU_TANH, SOFTPLUS -> true;
+            case SIGMOID, TANH, GELU_ERF, GELU_TANH -> true;
             default -> false;
         };
     }
@@ -74,7 +112,6 @@ final class VectorActivations {
             case TANH -> forwardTanh(x, y, from, to);
             case GELU_TANH -> forwardGeluTanh(x, y, from, to);
             case GELU_ERF -> forwardGeluErf(x, y, from, to);
-            case SOFTPLUS -> forwardSoftplus(x, y, from, to);
             default -> throw new IllegalArgumentException(act + " has no SIMD path");
         }
     }
@@ -86,7 +123,6 @@ final class VectorActivations {
             case TANH -> backwardTanh(x, y, dy, dx, from, to);
             case GELU_TANH -> backwardGeluTanh(x, y, dy, dx, from, to);
             case GELU_ERF -> backwardGeluErf(x, y, dy, dx, from, to);
-            case SOFTPLUS -> backwardSoftplus(x, y, dy, dx, from, to);
             default -> throw new IllegalArgumentException(act + " has no SIMD path");
         }
     }
@@ -107,6 +143,43 @@ final class VectorActivations {
         return t;
     }
 
+    /** {@code e[i] = exp(e[i])} for i in [0, n), in place, with the same exp as the activations. */
+    static void expInPlace(float[] e, int n) {
+        for (int i = 0; i < n; i += L) {
+            float[] src = e;
+            int o = i;
+            if (i + L > n) {
+                float[][] t = tail(1, n - i, e, i, null, 0, null, 0);
+                src = t[0];
+                o = 0;
+            }
+            FloatVector v = FloatVector.fromArray(S, src, o);
+            {
+                // r = exp(v): 2^k p(r), k = round(x log2 e), r = x - k ln 2 (two parts), p of degree 7
+                FloatVector rX = v.max(EXP_LO).min(EXP_HI);
+                FloatVector rT = rX.fma(LOG2E, ROUNDER);
+                FloatVector rK = rT.sub(ROUNDER);
+                FloatVector rR = rK.fma(NEG_LN2_HI, rX);
+                rR = rK.fma(NEG_LN2_LO, rR);
+                FloatVector rP = rR.fma(P7, P6);
+                rP = rP.fma(rR, P5);
+                rP = rP.fma(rR, P4);
+                rP = rP.fma(rR, P3);
+                rP = rP.fma(rR, P2);
+                rP = rP.fma(rR, ONE);
+                rP = rP.fma(rR, ONE);
+                IntVector rI = rT.reinterpretAsInts().sub(ROUNDER_BITS);
+                IntVector rH = rI.lanewise(VectorOperators.ASHR, 1);
+                FloatVector r = rP.mul(rH.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                        .mul(rI.sub(rH).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+                r.intoArray(src, o);
+            }
+            if (src != e) {
+                System.arraycopy(src, 0, e, i, n - i);
+            }
+        }
+    }
+
     private static void forwardSigmoid(float[] x, float[] y, int from, int to) {
         for (int i = from; i < to; i += L) {
             float[] src = x;
@@ -121,7 +194,24 @@ final class VectorActivations {
             }
             FloatVector v = FloatVector.fromArray(S, src, o);
             {
-                FloatVector r = ONE.div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+                // e = exp(v.neg()): 2^k p(r), k = round(x log2 e), r = x - k ln 2 (two parts), p of degree 7
+                FloatVector eX = v.neg().max(EXP_LO).min(EXP_HI);
+                FloatVector eT = eX.fma(LOG2E, ROUNDER);
+                FloatVector eK = eT.sub(ROUNDER);
+                FloatVector eR = eK.fma(NEG_LN2_HI, eX);
+                eR = eK.fma(NEG_LN2_LO, eR);
+                FloatVector eP = eR.fma(P7, P6);
+                eP = eP.fma(eR, P5);
+                eP = eP.fma(eR, P4);
+                eP = eP.fma(eR, P3);
+                eP = eP.fma(eR, P2);
+                eP = eP.fma(eR, ONE);
+                eP = eP.fma(eR, ONE);
+                IntVector eI = eT.reinterpretAsInts().sub(ROUNDER_BITS);
+                IntVector eH = eI.lanewise(VectorOperators.ASHR, 1);
+                FloatVector e = eP.mul(eH.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                        .mul(eI.sub(eH).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+                FloatVector r = ONE.div(e.add(1f));
                 r.intoArray(dst, o);
             }
             if (dst != y) {
@@ -173,7 +263,41 @@ final class VectorActivations {
             }
             FloatVector v = FloatVector.fromArray(S, src, o);
             {
-                FloatVector r = v.lanewise(VectorOperators.TANH);
+                // |tanh v| = m / (m + 2), m = expm1(2|v|): Taylor below 1.25, exp - 1 above
+                FloatVector z = v.abs().mul(2f).min(EXP_MAX);
+                FloatVector ms = z.mul(T11).add(T10);
+                ms = ms.mul(z).add(T9);
+                ms = ms.mul(z).add(T8);
+                ms = ms.mul(z).add(T7);
+                ms = ms.mul(z).add(T6);
+                ms = ms.mul(z).add(T5);
+                ms = ms.mul(z).add(T4);
+                ms = ms.mul(z).add(T3);
+                ms = ms.mul(z).add(T2);
+                ms = ms.mul(z).add(T1);
+                ms = ms.mul(z);
+                // ez = exp(z): 2^k p(r), k = round(x log2 e), r = x - k ln 2 (two parts), p of degree 7
+                FloatVector ezX = z.max(EXP_LO).min(EXP_HI);
+                FloatVector ezT = ezX.fma(LOG2E, ROUNDER);
+                FloatVector ezK = ezT.sub(ROUNDER);
+                FloatVector ezR = ezK.fma(NEG_LN2_HI, ezX);
+                ezR = ezK.fma(NEG_LN2_LO, ezR);
+                FloatVector ezP = ezR.fma(P7, P6);
+                ezP = ezP.fma(ezR, P5);
+                ezP = ezP.fma(ezR, P4);
+                ezP = ezP.fma(ezR, P3);
+                ezP = ezP.fma(ezR, P2);
+                ezP = ezP.fma(ezR, ONE);
+                ezP = ezP.fma(ezR, ONE);
+                IntVector ezI = ezT.reinterpretAsInts().sub(ROUNDER_BITS);
+                IntVector ezH = ezI.lanewise(VectorOperators.ASHR, 1);
+                FloatVector ez = ezP.mul(ezH.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                        .mul(ezI.sub(ezH).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+                FloatVector m = ez.sub(1f).blend(ms, z.compare(VectorOperators.LT, 1.25f));
+                FloatVector t = m.div(m.add(2f));
+                // v's sign; below 2^-12 tanh v rounds to v (so -0 stays -0)
+                FloatVector r = t.blend(t.neg(), v.compare(VectorOperators.LT, 0f))
+                        .blend(v, v.abs().compare(VectorOperators.LT, 0x1p-12f));
                 r.intoArray(dst, o);
             }
             if (dst != y) {
@@ -226,7 +350,24 @@ final class VectorActivations {
             FloatVector v = FloatVector.fromArray(S, src, o);
             {
                 // 0.5 v (1 + tanh u) = v / (1 + exp(-2u)), 2u = v (C1 + C3 v^2): no cancellation
-                FloatVector r = v.div(v.mul(v).fma(C3, C1).mul(v).neg().lanewise(VectorOperators.EXP).add(1f));
+                // e = exp(v.mul(v).fma(C3, C1).mul(v).neg()): 2^k p(r), k = round(x log2 e), r = x - k ln 2 (two parts), p of degree 7
+                FloatVector eX = v.mul(v).fma(C3, C1).mul(v).neg().max(EXP_LO).min(EXP_HI);
+                FloatVector eT = eX.fma(LOG2E, ROUNDER);
+                FloatVector eK = eT.sub(ROUNDER);
+                FloatVector eR = eK.fma(NEG_LN2_HI, eX);
+                eR = eK.fma(NEG_LN2_LO, eR);
+                FloatVector eP = eR.fma(P7, P6);
+                eP = eP.fma(eR, P5);
+                eP = eP.fma(eR, P4);
+                eP = eP.fma(eR, P3);
+                eP = eP.fma(eR, P2);
+                eP = eP.fma(eR, ONE);
+                eP = eP.fma(eR, ONE);
+                IntVector eI = eT.reinterpretAsInts().sub(ROUNDER_BITS);
+                IntVector eH = eI.lanewise(VectorOperators.ASHR, 1);
+                FloatVector e = eP.mul(eH.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                        .mul(eI.sub(eH).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+                FloatVector r = v.div(e.add(1f));
                 r.intoArray(dst, o);
             }
             if (dst != y) {
@@ -257,7 +398,23 @@ final class VectorActivations {
                 // d/dx [x s] = s + x s (1 - s) (2u)', s = 1 / (1 + e), 1 - s = e s, e = exp(-2u) clamped
                 // so that e s stays finite where s underflows; -inf gives NaN, as in the plain loop
                 FloatVector x2 = x.mul(x);
-                FloatVector e = x2.fma(C3, C1).mul(x).neg().min(EXP_MAX).lanewise(VectorOperators.EXP);
+                // e = exp(x2.fma(C3, C1).mul(x).neg().min(EXP_MAX)): 2^k p(r), k = round(x log2 e), r = x - k ln 2 (two parts), p of degree 7
+                FloatVector eX = x2.fma(C3, C1).mul(x).neg().min(EXP_MAX).max(EXP_LO).min(EXP_HI);
+                FloatVector eT = eX.fma(LOG2E, ROUNDER);
+                FloatVector eK = eT.sub(ROUNDER);
+                FloatVector eR = eK.fma(NEG_LN2_HI, eX);
+                eR = eK.fma(NEG_LN2_LO, eR);
+                FloatVector eP = eR.fma(P7, P6);
+                eP = eP.fma(eR, P5);
+                eP = eP.fma(eR, P4);
+                eP = eP.fma(eR, P3);
+                eP = eP.fma(eR, P2);
+                eP = eP.fma(eR, ONE);
+                eP = eP.fma(eR, ONE);
+                IntVector eI = eT.reinterpretAsInts().sub(ROUNDER_BITS);
+                IntVector eH = eI.lanewise(VectorOperators.ASHR, 1);
+                FloatVector e = eP.mul(eH.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                        .mul(eI.sub(eH).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
                 FloatVector s = ONE.div(e.add(1f));
                 FloatVector du = x2.fma(3f * C3, C1);
                 FloatVector r = dy.mul(x.mul(du).mul(s).mul(e.mul(s)).add(s))
@@ -297,7 +454,24 @@ final class VectorActivations {
                 p = p.fma(t, E2);
                 p = p.fma(t, E1);
                 p = p.fma(t, E0);
-                FloatVector erfc = t.mul(a.neg().fma(a, p).lanewise(VectorOperators.EXP));
+                // ee = exp(a.neg().fma(a, p)): 2^k p(r), k = round(x log2 e), r = x - k ln 2 (two parts), p of degree 7
+                FloatVector eeX = a.neg().fma(a, p).max(EXP_LO).min(EXP_HI);
+                FloatVector eeT = eeX.fma(LOG2E, ROUNDER);
+                FloatVector eeK = eeT.sub(ROUNDER);
+                FloatVector eeR = eeK.fma(NEG_LN2_HI, eeX);
+                eeR = eeK.fma(NEG_LN2_LO, eeR);
+                FloatVector eeP = eeR.fma(P7, P6);
+                eeP = eeP.fma(eeR, P5);
+                eeP = eeP.fma(eeR, P4);
+                eeP = eeP.fma(eeR, P3);
+                eeP = eeP.fma(eeR, P2);
+                eeP = eeP.fma(eeR, ONE);
+                eeP = eeP.fma(eeR, ONE);
+                IntVector eeI = eeT.reinterpretAsInts().sub(ROUNDER_BITS);
+                IntVector eeH = eeI.lanewise(VectorOperators.ASHR, 1);
+                FloatVector ee = eeP.mul(eeH.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                        .mul(eeI.sub(eeH).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+                FloatVector erfc = t.mul(ee);
                 FloatVector cdf = erfc.blend(TWO.sub(erfc), z.compare(VectorOperators.LT, 0f)).mul(0.5f);
                 FloatVector r = v.mul(cdf);
                 r.intoArray(dst, o);
@@ -340,65 +514,45 @@ final class VectorActivations {
                 p = p.fma(t, E2);
                 p = p.fma(t, E1);
                 p = p.fma(t, E0);
-                FloatVector erfc = t.mul(a.neg().fma(a, p).lanewise(VectorOperators.EXP));
+                // ee = exp(a.neg().fma(a, p)): 2^k p(r), k = round(x log2 e), r = x - k ln 2 (two parts), p of degree 7
+                FloatVector eeX = a.neg().fma(a, p).max(EXP_LO).min(EXP_HI);
+                FloatVector eeT = eeX.fma(LOG2E, ROUNDER);
+                FloatVector eeK = eeT.sub(ROUNDER);
+                FloatVector eeR = eeK.fma(NEG_LN2_HI, eeX);
+                eeR = eeK.fma(NEG_LN2_LO, eeR);
+                FloatVector eeP = eeR.fma(P7, P6);
+                eeP = eeP.fma(eeR, P5);
+                eeP = eeP.fma(eeR, P4);
+                eeP = eeP.fma(eeR, P3);
+                eeP = eeP.fma(eeR, P2);
+                eeP = eeP.fma(eeR, ONE);
+                eeP = eeP.fma(eeR, ONE);
+                IntVector eeI = eeT.reinterpretAsInts().sub(ROUNDER_BITS);
+                IntVector eeH = eeI.lanewise(VectorOperators.ASHR, 1);
+                FloatVector ee = eeP.mul(eeH.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                        .mul(eeI.sub(eeH).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+                FloatVector erfc = t.mul(ee);
                 FloatVector cdf = erfc.blend(TWO.sub(erfc), z.compare(VectorOperators.LT, 0f)).mul(0.5f);
                 // Phi(x) + x phi(x)
-                FloatVector pdf = x.mul(x).mul(-0.5f).lanewise(VectorOperators.EXP).mul(INV_SQRT_2PI);
+                // g = exp(x.mul(x).mul(-0.5f)): 2^k p(r), k = round(x log2 e), r = x - k ln 2 (two parts), p of degree 7
+                FloatVector gX = x.mul(x).mul(-0.5f).max(EXP_LO).min(EXP_HI);
+                FloatVector gT = gX.fma(LOG2E, ROUNDER);
+                FloatVector gK = gT.sub(ROUNDER);
+                FloatVector gR = gK.fma(NEG_LN2_HI, gX);
+                gR = gK.fma(NEG_LN2_LO, gR);
+                FloatVector gP = gR.fma(P7, P6);
+                gP = gP.fma(gR, P5);
+                gP = gP.fma(gR, P4);
+                gP = gP.fma(gR, P3);
+                gP = gP.fma(gR, P2);
+                gP = gP.fma(gR, ONE);
+                gP = gP.fma(gR, ONE);
+                IntVector gI = gT.reinterpretAsInts().sub(ROUNDER_BITS);
+                IntVector gH = gI.lanewise(VectorOperators.ASHR, 1);
+                FloatVector g = gP.mul(gH.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                        .mul(gI.sub(gH).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+                FloatVector pdf = g.mul(INV_SQRT_2PI);
                 FloatVector r = dy.mul(x.fma(pdf, cdf));
-                r.intoArray(dst, o);
-            }
-            if (dst != dx) {
-                System.arraycopy(dst, 0, dx, i, to - i);
-            }
-        }
-    }
-
-    private static void forwardSoftplus(float[] x, float[] y, int from, int to) {
-        for (int i = from; i < to; i += L) {
-            float[] src = x;
-            float[] dst = y;
-            int o = i;
-            if (i + L > to) {
-                // the last partial vector goes through per-thread scratch, with the same code
-                float[][] t = tail(1, to - i, x, i, null, 0, null, 0);
-                src = t[0];
-                dst = t[3];
-                o = 0;
-            }
-            FloatVector v = FloatVector.fromArray(S, src, o);
-            {
-                // log1p(exp(v)), and v above the threshold (as PyTorch)
-                FloatVector r = v.lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P)
-                        .blend(v, v.compare(VectorOperators.GT, SOFTPLUS_THRESHOLD));
-                r.intoArray(dst, o);
-            }
-            if (dst != y) {
-                System.arraycopy(dst, 0, y, i, to - i);
-            }
-        }
-    }
-
-    private static void backwardSoftplus(float[] x0, float[] y0, float[] dy0, float[] dx, int from, int to) {
-        for (int i = from; i < to; i += L) {
-            float[] xs = x0;
-            float[] ys = y0;
-            float[] dys = dy0;
-            float[] dst = dx;
-            int o = i;
-            if (i + L > to) {
-                float[][] t = tail(3, to - i, x0, i, y0, i, dy0, i);
-                xs = t[0];
-                ys = t[1];
-                dys = t[2];
-                dst = t[3];
-                o = 0;
-            }
-            FloatVector x = FloatVector.fromArray(S, xs, o);
-            FloatVector y = FloatVector.fromArray(S, ys, o);
-            FloatVector dy = FloatVector.fromArray(S, dys, o);
-            {
-                FloatVector r = dy.mul(ONE.div(x.neg().lanewise(VectorOperators.EXP).add(1f)))
-                        .blend(dy, x.compare(VectorOperators.GT, SOFTPLUS_THRESHOLD));
                 r.intoArray(dst, o);
             }
             if (dst != dx) {

@@ -1,13 +1,10 @@
 package dev.kiln.cpu;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Softmax and softmax-cross-entropy with their exponentials in float SIMD (the Vector API's
- * {@code EXP}: Intel's SVML on x86, within 1 ulp) instead of one double {@code Math.exp} per
- * element; sums, logarithms, the loss and the gradient stay in double as in {@link Losses} and
+ * Softmax and softmax-cross-entropy with their exponentials in float SIMD
+ * ({@link VectorActivations#expInPlace}: about 1 ulp, the same bits whether or not the JIT has
+ * compiled it) instead of one double {@code Math.exp} per element; sums, logarithms, the loss and the gradient stay in double as in {@link Losses} and
  * {@link Activations}. A block of rows is shifted by each row's maximum into a per-thread array,
  * exponentiated as one contiguous run (so rows of 10 classes fill whole vectors), then reduced row
  * by row. Loaded only through {@link VectorSupport}.
@@ -16,30 +13,13 @@ import jdk.incubator.vector.VectorSpecies;
  * results do not depend on how rows are split between threads.
  */
 final class VectorLosses {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int L = S.length();
     /** Rows are exponentiated in blocks of about this many elements (one row at least), so the scratch stays small. */
     private static final int BLOCK = 4096;
-    /** Per-thread: [0] the shifted and exponentiated block, [1] the last partial vector, [2] the block's row maxima. */
+    /** Per-thread: [0] the shifted and exponentiated block, [1] the block's row maxima. */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {
-        new float[0], new float[L], new float[0]});
+        new float[0], new float[0]});
 
     private VectorLosses() {
-    }
-
-    /** {@code e[i] = exp(e[i])} for i in [0, n), in place. */
-    static void expInPlace(float[] e, int n, float[] tail) {
-        int i = 0;
-        int bound = S.loopBound(n);
-        for (; i < bound; i += L) {
-            FloatVector.fromArray(S, e, i).lanewise(VectorOperators.EXP).intoArray(e, i);
-        }
-        if (i < n) {
-            java.util.Arrays.fill(tail, 0f);
-            System.arraycopy(e, i, tail, 0, n - i);
-            FloatVector.fromArray(S, tail, 0).lanewise(VectorOperators.EXP).intoArray(tail, 0);
-            System.arraycopy(tail, 0, e, i, n - i);
-        }
     }
 
     /** Rows per block for {@code cols} columns. */
@@ -49,18 +29,18 @@ final class VectorLosses {
 
     /**
      * {@code exp(x - rowMax)} for rows [r0, r1) (at most {@link #blockRows}) into {@code sc[0]}, the
-     * row maxima into {@code sc[2]}.
+     * row maxima into {@code sc[1]}.
      */
     private static void shiftedExp(float[] x, int cols, int r0, int r1, float[][] sc) {
         int n = (r1 - r0) * cols;
         if (sc[0].length < n) {
             sc[0] = new float[n];
         }
-        if (sc[2].length < r1 - r0) {
-            sc[2] = new float[r1 - r0];
+        if (sc[1].length < r1 - r0) {
+            sc[1] = new float[r1 - r0];
         }
         float[] e = sc[0];
-        float[] max = sc[2];
+        float[] max = sc[1];
         for (int r = r0; r < r1; r++) {
             int o = r * cols;
             int d = (r - r0) * cols;
@@ -70,7 +50,7 @@ final class VectorLosses {
                 e[d + j] = x[o + j] - m;
             }
         }
-        expInPlace(e, n, sc[1]);
+        VectorActivations.expInPlace(e, n);
     }
 
     /** {@link Losses#softmaxCrossEntropyRows}, same contract, with the exponentials in SIMD. */
@@ -85,7 +65,7 @@ final class VectorLosses {
         for (int b0 = r0; b0 < r1; b0 += step) {
             int b1 = Math.min(r1, b0 + step);
             shiftedExp(x, cols, b0, b1, sc);
-            total += crossEntropyBlock(x, labels, grad, cols, onHot, uniform, gradScale, b0, b1, sc[0], sc[2]);
+            total += crossEntropyBlock(x, labels, grad, cols, onHot, uniform, gradScale, b0, b1, sc[0], sc[1]);
         }
         return total;
     }
@@ -127,7 +107,7 @@ final class VectorLosses {
         for (int b0 = r0; b0 < r1; b0 += step) {
             int b1 = Math.min(r1, b0 + step);
             shiftedExp(x, cols, b0, b1, sc);
-            softmaxBlock(log, x, y, cols, b0, b1, sc[0], sc[2]);
+            softmaxBlock(log, x, y, cols, b0, b1, sc[0], sc[1]);
         }
     }
 

@@ -81,7 +81,7 @@ class CpuBackendProviderTest {
     }
 
     /** Runs a main class of this package in a child JVM with the test class path; returns its output. */
-    private static String runChild(List<String> jvmArgs, Class<?> main) throws Exception {
+    static String runChild(List<String> jvmArgs, Class<?> main) throws Exception {
         String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
         List<String> cmd = new java.util.ArrayList<>();
         cmd.add(java);

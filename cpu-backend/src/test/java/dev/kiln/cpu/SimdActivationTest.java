@@ -15,11 +15,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code 1e-6 + 1e-5 |r|} (measured: at most 0.11 of it, the erf GELU's gradient near its zero at
  * x = -0.75, where Phi(x) + x phi(x) cancels), NaN and infinities give what the plain
  * loops give, and a result does not depend on where a range starts or ends (the last partial
- * vector takes the same code), so thread counts cannot change it.
+ * vector takes the same code), so thread counts cannot change it; nor does the JIT: the interpreter
+ * (the Vector API's Java fallbacks) gives the bits C2's compiled loops give.
  */
 class SimdActivationTest {
-    private static final Activation[] ACTS = {Activation.SIGMOID, Activation.TANH, Activation.GELU_ERF,
-        Activation.GELU_TANH, Activation.SOFTPLUS};
+    private static final Activation[] ACTS = ColdSimdMain.ACTS;
 
     @Test
     void agreesWithTheDoubleLoopsWithinAQuarterOfTheBound() {
@@ -107,6 +107,22 @@ class SimdActivationTest {
                         act + " dx = dy at " + i);
             }
         }
+    }
+
+    @Test
+    void theInterpreterGivesTheBitsOfTheCompiledLoops() throws Exception {
+        for (int i = 0; i < 3000; i++) {
+            ColdSimdMain.checksum(); // until C2 has compiled the loops
+        }
+        String compiled = Long.toHexString(ColdSimdMain.checksum());
+        String interpreted = CpuBackendProviderTest.runChild(
+                java.util.List.of("--add-modules", "jdk.incubator.vector", "-Xint"), ColdSimdMain.class);
+        assertTrue(interpreted.contains("checksum=" + compiled), "C2: " + compiled + ", -Xint: " + interpreted);
+    }
+
+    @Test
+    void softplusKeepsThePlainLoop() {
+        assertTrue(!VectorActivations.handles(Activation.SOFTPLUS) && !VectorActivations.handles(Activation.RELU));
     }
 
     /** |simd - plain| within a quarter of the conformance bound 1e-6 + 1e-5 |plain|. */
