@@ -81,7 +81,7 @@ public class OpBenchmark {
     static double bytesPerOp(String method, Map<String, String> params) {
         double n = Double.parseDouble(params.getOrDefault("elements", "0"));
         return switch (method) {
-            case "relu", "gelu", "copy" -> 8 * n;
+            case "relu", "gelu", "sigmoid", "tanh", "copy" -> 8 * n;
             case "reluBackward" -> 12 * n;
             case "softmaxCrossEntropy" -> 8 * n + 4 * (n / 10);
             case "sgdMomentum", "rmsprop", "adagrad" -> 20 * n;
@@ -105,6 +105,18 @@ public class OpBenchmark {
     @Benchmark
     public void gelu() {
         b.activation(Activation.GELU_ERF, x, y);
+        b.synchronize();
+    }
+
+    @Benchmark
+    public void sigmoid() {
+        b.activation(Activation.SIGMOID, x, y);
+        b.synchronize();
+    }
+
+    @Benchmark
+    public void tanh() {
+        b.activation(Activation.TANH, x, y);
         b.synchronize();
     }
 
