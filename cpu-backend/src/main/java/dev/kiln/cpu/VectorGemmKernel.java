@@ -9,8 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
  * and an 8 x 2-vector variant for products whose M is a multiple of 8 but not of 12 (a batch of
  * 64 rows fills 8 panels of 8, where 12-row panels compute 72); with narrower vectors (AVX2 has
  * 16 registers) a 6 x 2-vector tile; and a 16 x 1-vector variant (6 x 1 with narrow vectors) for
- * products at most one vector wide (the MLP's 10 classes) and for M that 16-row panels pad less
- * (a batch of 64). One FMA per lane and step.
+ * products at most one vector wide (the MLP's 10 classes). One FMA per lane and step.
  * Edge tiles run the full tile on the zero-padded panels (see {@link #tile}). Loaded only when
  * the module is present.
  *
@@ -35,7 +34,7 @@ final class VectorGemmKernel implements GemmKernel {
     /** Rows of the one-vector-wide variant: 16 accumulators where 32 registers hold them, else 6. */
     static final int NARROW_MR = L >= 16 ? 16 : 6;
 
-    /** This kernel's tile height: {@link #MR} or {@link #MR_SHORT}. */
+    /** This kernel's tile height: {@link #MR}, {@link #MR_SHORT} or {@link #NARROW_MR}. */
     private final int mr;
     /** This kernel's tile width in vectors: 2, or 1 for the narrow variant. */
     private final int vectors;
@@ -64,8 +63,7 @@ final class VectorGemmKernel implements GemmKernel {
         this.vectors = vectors;
     }
 
-    /** The species in use: the preferred one, or a narrower one set by {@code kiln.cpu.simd.bits}. */
-    static VectorSpecies<Float> species() {
+    private static VectorSpecies<Float> species() {
         int bits = Integer.getInteger("kiln.cpu.simd.bits", 0);
         if (bits > 0 && bits < FloatVector.SPECIES_PREFERRED.vectorBitSize()) {
             return VectorSpecies.of(float.class, jdk.incubator.vector.VectorShape.forBitSize(bits));
@@ -107,7 +105,7 @@ final class VectorGemmKernel implements GemmKernel {
                      float[] c, int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first,
                      float[] t) {
         if (vectors == 1) {
-            // The narrow variant (MR rows): A in place or packed.
+            // The narrow variant (NARROW_MR rows): A in place or packed.
             if (aRowStride != 1) {
                 if (mr == 16) {
                     rows16x1(kc, ap, aOff, aRowStride, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
