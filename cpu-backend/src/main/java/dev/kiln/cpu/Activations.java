@@ -4,7 +4,8 @@ import dev.kiln.core.Activation;
 
 /**
  * Activation functions and their gradients on float arrays, with PyTorch's formulas; each value
- * is computed in double and rounded once.
+ * is computed in double and rounded once. With SIMD on, {@link VectorActivations} and
+ * {@link VectorLosses} take over the transcendental ones and the softmax exponentials.
  */
 final class Activations {
     private static final double SQRT_2_OVER_PI = 0.7978845608028654;
