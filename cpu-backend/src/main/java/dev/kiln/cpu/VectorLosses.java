@@ -1,11 +1,10 @@
 package dev.kiln.cpu;
 
-
 /**
  * Softmax and softmax-cross-entropy with their exponentials in float SIMD
  * ({@link VectorActivations#expInPlace}: about 1 ulp, the same bits whether or not the JIT has
- * compiled it) instead of one double {@code Math.exp} per element; sums, logarithms, the loss and the gradient stay in double as in {@link Losses} and
- * {@link Activations}. A block of rows is shifted by each row's maximum into a per-thread array,
+ * compiled it) instead of one double {@code Math.exp} per element; sums, logarithms, the loss and
+ * the gradient stay in double as in {@link Losses} and {@link Activations}. A block of rows is shifted by each row's maximum into a per-thread array,
  * exponentiated as one contiguous run (so rows of 10 classes fill whole vectors), then reduced row
  * by row. Loaded only through {@link VectorSupport}.
  *
