@@ -155,7 +155,7 @@ fi
 "$bundle/runtime/bin/java" -version >/dev/null 2>&1 || { echo "gpu-bundle.sh: the linked runtime does not start" >&2; exit 1; }
 
 # ---------------------------------------------------------------- run.sh and facts
-cp "$root/scripts/gpu-bundle/run.sh" "$bundle/run.sh"
+cp "$root/scripts/gpu-bundle/run.sh" "$root/scripts/gpu-bundle/torch_anchor.py" "$bundle/"
 chmod +x "$bundle/run.sh"
 {
   echo "Kiln GPU bundle"

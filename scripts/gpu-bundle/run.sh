@@ -5,9 +5,11 @@
 #   ./run.sh OUTDIR
 #
 # Writes into OUTDIR: env.txt, cuda-probe.json, junit/ (JUnit XML of the CUDA test suite),
-# info.txt, verify-cuda.json, verify-opencl.json, bench-gemm.json, train-cuda.log, a .log per
-# step, and summary.txt / summary.json. Exit status: 0 all passed, 3 CUDA unavailable, 1 a step
-# failed. Environment: KILN_TRAIN_ARGS (default "--epochs 1"), KILN_STEP_TIMEOUT (seconds, 1800).
+# info.txt, verify-cuda.json, verify-opencl.json, bench-gemm.json, train-cuda-b{64,512}-{sgd,adam}
+# .json/.log, torch-gemm.json and torch-train.json (PyTorch on the same GPU, when python3 has
+# torch with CUDA), a .log per step, and summary.txt / summary.json. Exit status: 0 all passed,
+# 3 CUDA unavailable, 1 a step failed. Environment: KILN_TRAIN_EPOCHS (10), KILN_TRAIN_ARGS
+# (extra kiln train options), KILN_STEP_TIMEOUT (seconds per step, 1800), KILN_PYTHON (python3).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,7 +23,8 @@ mkdir -p "$out/tmp" "$out/junit"
 
 java=("$here/runtime/bin/java")
 step_timeout=${KILN_STEP_TIMEOUT:-1800}
-train_args=${KILN_TRAIN_ARGS:---epochs 1}
+train_epochs=${KILN_TRAIN_EPOCHS:-10}
+train_args=${KILN_TRAIN_ARGS:-}
 
 # Explicit class path (the JUnit console does not expand lib/*).
 cp=""
@@ -157,13 +160,16 @@ kiln_step verify-cuda "$out/verify-cuda.json" "$out/verify-cuda.log" verify --ba
 # OpenCL: the host's NVIDIA OpenCL driver, through the bundled ICD loader. Containers often have
 # libnvidia-opencl.so.1 but no /etc/OpenCL/vendors/nvidia.icd: then write one in OUTDIR.
 ocl=""
-if ls /etc/OpenCL/vendors/*.icd >/dev/null 2>&1; then
-  ocl="/etc/OpenCL/vendors: $(cd /etc/OpenCL/vendors && ls ./*.icd | tr '\n' ' ')"
-elif ldconfig -p 2>/dev/null | grep -q 'libnvidia-opencl\.so\.1'; then
+if ldconfig -p 2>/dev/null | grep -q 'libnvidia-opencl\.so\.1' && ! grep -qs 'libnvidia-opencl' /etc/OpenCL/vendors/*.icd; then
+  # NVIDIA's OpenCL library is there but not registered (containers often lack its ICD file):
+  # register it, beside whatever else is, in a vendors folder of our own.
   mkdir -p "$out/tmp/icd"
+  cp /etc/OpenCL/vendors/*.icd "$out/tmp/icd/" 2>/dev/null
   echo "libnvidia-opencl.so.1" > "$out/tmp/icd/nvidia.icd"
   export OCL_ICD_VENDORS="$out/tmp/icd"
-  ocl="libnvidia-opencl.so.1 (ICD file written to tmp/icd)"
+  ocl="$(cd "$out/tmp/icd" && ls ./*.icd | tr '\n' ' ')(nvidia.icd written to tmp/icd)"
+elif ls /etc/OpenCL/vendors/*.icd >/dev/null 2>&1; then
+  ocl="/etc/OpenCL/vendors: $(cd /etc/OpenCL/vendors && ls ./*.icd | tr '\n' ' ')"
 fi
 if [ -n "$ocl" ]; then
   echo "OpenCL driver: $ocl" >> "$out/env.txt"
@@ -183,13 +189,41 @@ if $cuda_ok; then
   else
     record bench-gemm "FAILED" "exit $rc: $(tail -n1 "$out/bench-gemm.log" | cut -c1-160)"
   fi
-  # shellcheck disable=SC2086
-  kiln_step train-cuda "$out/train-cuda.log" "$out/train-cuda.err.log" train --backend cuda $train_args
+  # The MNIST MLP on the bundled data: batch 64 and 512, SGD with momentum and Adam, the same runs
+  # as torch_anchor.py's (epoch time: the median of epochs 3 and later).
+  for bs in 64 512; do
+    for opt in sgd adam; do
+      if [ "$opt" = sgd ]; then oargs="--optimizer sgd --lr 0.01 --momentum 0.9"; else oargs="--optimizer adam --lr 0.001"; fi
+      # shellcheck disable=SC2086
+      kiln_step "train-b$bs-$opt" "$out/train-cuda-b$bs-$opt.log" "$out/train-cuda-b$bs-$opt.err.log" \
+        train --backend cuda --epochs "$train_epochs" --batch-size "$bs" $oargs \
+        --metrics-json "$out/train-cuda-b$bs-$opt.json" $train_args
+    done
+  done
 else
   record bench-gemm "skipped" "CUDA unavailable"
   record train-cuda "skipped" "CUDA unavailable"
   echo "{\"available\":false,\"reason\":\"$(echo "$cuda_reason" | sed 's/\\/\\\\/g; s/"/\\"/g')\"}" > "$out/bench-gemm.json"
   echo "skipped: CUDA unavailable: $cuda_reason" > "$out/train-cuda.log"
+fi
+
+# ---------------------------------------------------------------- 6. PyTorch anchors on this GPU
+# torch.mm (fp32, TF32 off) for the GEMM shapes, and the same MLP in eager PyTorch with its data
+# on the GPU, when the host's python3 has torch with CUDA (the bundle cannot carry it).
+py=${KILN_PYTHON:-python3}
+if command -v "$py" >/dev/null 2>&1 && "$py" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' \
+    >/dev/null 2>&1; then
+  for what in gemm train; do
+    with_timeout "$py" "$here/torch_anchor.py" "$what" "$out/torch-$what.json" >"$out/torch-$what.log" 2>&1
+    rc=$?
+    if [ $rc -eq 0 ]; then
+      record "torch-$what" "passed" "torch-$what.json ($("$py" -c 'import torch; print(torch.__version__)' 2>/dev/null))"
+    else
+      record "torch-$what" "FAILED" "exit $rc: $(tail -n1 "$out/torch-$what.log" | cut -c1-160)"
+    fi
+  done
+else
+  record torch-anchors "skipped" "no python3 with torch and CUDA on this host (KILN_PYTHON names another)"
 fi
 
 # ---------------------------------------------------------------- summary

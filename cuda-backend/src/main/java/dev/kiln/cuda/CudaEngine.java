@@ -112,7 +112,10 @@ final class CudaEngine extends KernelOps {
             int wpt = NVRTC_GEMM_WPT;
             int loadError = CUresult.CUDA_SUCCESS;
             if (state.kernels() == CudaProbe.KernelSource.FATBIN && image != null) {
-                loadError = JCudaDriver.cuModuleLoadFatBinary(module, image.fatbin());
+                // cuModuleLoadData takes fatbins too. Not cuModuleLoadFatBinary: JCuda 12.6's binding
+                // of it never stores the loaded module in the CUmodule (seen on an H200: every
+                // cuModuleGetFunction then fails with CUDA_ERROR_INVALID_HANDLE).
+                loadError = JCudaDriver.cuModuleLoadData(module, image.fatbin());
                 if (loadError == CUresult.CUDA_SUCCESS) {
                     moduleLoaded = true;
                     origin = "fatbin (nvcc " + image.nvccVersion() + ")";
@@ -326,6 +329,15 @@ final class CudaEngine extends KernelOps {
     @Override
     protected int gemmWorkPerThread() {
         return gemmWpt;
+    }
+
+    @Override
+    protected int multiprocessors() {
+        try {
+            return Integer.parseInt(info.properties().getOrDefault("SMs", "1"));
+        } catch (NumberFormatException e) {
+            return 1;
+        }
     }
 
     @Override

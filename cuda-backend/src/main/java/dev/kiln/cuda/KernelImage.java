@@ -9,7 +9,7 @@ import java.util.Properties;
  * The kernels nvcc compiled at build time ({@code dev/kiln/cuda/kernels.fatbin}) and the facts
  * build-fatbin.sh recorded beside them, or absent when the module was built without nvcc.
  *
- * @param fatbin      the fatbin bytes, for {@code cuModuleLoadFatBinary}
+ * @param fatbin      the fatbin bytes, for {@code cuModuleLoadData}
  * @param nvccVersion like {@code 13.0}
  * @param minDriver   the lowest {@code cuDriverGetVersion} that loads it, like 13000
  * @param workGroup   the KILN_WG the kernels were compiled with (threads per block of the reductions)

@@ -72,9 +72,46 @@ abstract class KernelOps implements ComputeEngine {
         portableGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
     }
 
-    /** The portable tiled kernel (the benchmark also calls it directly to compare with cuBLAS). */
+    /**
+     * The portable kernels (the benchmark also calls this directly to compare with cuBLAS): the
+     * 128x128-tile {@code gemm_big} when {@link #bigTileGemm} says the product fills the device with
+     * such tiles, else {@code gemm_tiled}.
+     */
     final void portableGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceBuffer a,
                             DeviceBuffer b, float beta, DeviceBuffer c) {
+        if (bigTileGemm(m, n, multiprocessors())) {
+            bigGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
+        } else {
+            tiledGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
+        }
+    }
+
+    /** Threads per block of {@code gemm_big}, and the edge of its square tile of C. */
+    static final int BIG_THREADS = 256;
+    static final int BIG_TILE = 128;
+
+    /**
+     * Whether {@code gemm_big} should run: at least one 128x128 tile of C per multiprocessor (fewer
+     * leaves multiprocessors idle, where the 64x64 tiles of {@code gemm_tiled} keep them busy).
+     */
+    static boolean bigTileGemm(int m, int n, int multiprocessors) {
+        return m >= BIG_TILE && n >= BIG_TILE
+                && (long) ceilDiv(m, BIG_TILE) * ceilDiv(n, BIG_TILE) >= Math.max(1, multiprocessors);
+    }
+
+    /** How many multiprocessors (compute units) the device has; 1 when unknown. */
+    protected abstract int multiprocessors();
+
+    /** {@code gemm_big} whatever the shape (benchmarks and tests). */
+    final void bigGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceBuffer a,
+                       DeviceBuffer b, float beta, DeviceBuffer c) {
+        launch("gemm", "gemm_big", ceilDiv(n, BIG_TILE), ceilDiv(m, BIG_TILE), BIG_THREADS, 1,
+                flag(transA), flag(transB), m, n, k, alpha, a, b, beta, c);
+    }
+
+    /** {@code gemm_tiled} whatever the shape (benchmarks and tests). */
+    final void tiledGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceBuffer a,
+                         DeviceBuffer b, float beta, DeviceBuffer c) {
         int ts = gemmTile();
         int rts = ts / gemmWorkPerThread();
         launch("gemm", "gemm_tiled", ceilDiv(n, ts), ceilDiv(m, ts), rts, rts,

@@ -10,6 +10,8 @@ import dev.kiln.core.spi.ProbeResult;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
@@ -74,10 +76,12 @@ class CudaEngineGpuTest {
         return v;
     }
 
-    @Test
-    void gemmMatchesADoubleLoopOnEveryTransposeAndBothPaths() {
-        int m = 33, n = 17, k = 65;
-        Random rnd = new Random(7);
+    /** Shapes that reach gemm_big's edges too: partial 128-tiles, k not a multiple of 16, odd leading dimensions. */
+    @ParameterizedTest(name = "m={0} n={1} k={2}")
+    @CsvSource({"33, 17, 65", "130, 257, 33", "200, 300, 100", "256, 256, 64", "129, 131, 17", "3, 259, 2",
+        "64, 128, 784"})
+    void gemmMatchesADoubleLoopOnEveryTransposeAndEveryPath(int m, int n, int k) {
+        Random rnd = new Random(7L * m + n + 31L * k);
         for (int t = 0; t < 4; t++) {
             boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
             float[] a = random(rnd, m * k), b = random(rnd, k * n), c0 = random(rnd, m * n);
@@ -93,20 +97,22 @@ class CudaEngineGpuTest {
                         abs += Math.abs(av * bv);
                     }
                     want[i * n + j] = 1.5 * s + 0.5 * c0[i * n + j];
-                    bound[i * n + j] = k * Math.ulp(1f) * (1.5 * abs + 0.5 * Math.abs(c0[i * n + j])) + 1e-6;
+                    bound[i * n + j] = (k + 2) * Math.ulp(1f) * (1.5 * abs + 0.5 * Math.abs(c0[i * n + j])) + 1e-6;
                 }
             }
-            for (boolean portable : new boolean[] {true, false}) {
+            for (String path : new String[] {"gemm_tiled", "gemm_big", "portable", "gemm"}) {
                 CudaBuffer da = upload(a), db = upload(b), dc = upload(c0);
-                if (portable) {
-                    engine.portableGemm(ta, tb, m, n, k, 1.5f, da, db, 0.5f, dc);
-                } else {
-                    engine.gemm(ta, tb, m, n, k, 1.5f, da, db, 0.5f, dc);
+                switch (path) {
+                    case "gemm_tiled" -> engine.tiledGemm(ta, tb, m, n, k, 1.5f, da, db, 0.5f, dc);
+                    case "gemm_big" -> engine.bigGemm(ta, tb, m, n, k, 1.5f, da, db, 0.5f, dc);
+                    case "portable" -> engine.portableGemm(ta, tb, m, n, k, 1.5f, da, db, 0.5f, dc);
+                    default -> engine.gemm(ta, tb, m, n, k, 1.5f, da, db, 0.5f, dc);
                 }
                 float[] got = download(dc, m * n);
+                String what = (path.equals("gemm") ? engine.gemmImplementation() : path);
                 for (int i = 0; i < m * n; i++) {
-                    assertTrue(Math.abs(got[i] - want[i]) <= bound[i], (portable ? "portable" : engine.gemmImplementation())
-                            + " transA=" + ta + " transB=" + tb + " at " + i + ": " + got[i] + " vs " + want[i]);
+                    assertTrue(Math.abs(got[i] - want[i]) <= bound[i], what + " transA=" + ta + " transB=" + tb
+                            + " " + m + "x" + n + "x" + k + " at " + i + ": " + got[i] + " vs " + want[i]);
                 }
                 engine.free(da);
                 engine.free(db);
@@ -123,6 +129,9 @@ class CudaEngineGpuTest {
         assertEquals(11f, download(c, 1)[0]);
         engine.upload(new float[] {Float.NaN}, 0, c, 0, 1);
         engine.portableGemm(false, false, 1, 1, 2, 1f, a, b, 0f, c);
+        assertEquals(11f, download(c, 1)[0]);
+        engine.upload(new float[] {Float.NaN}, 0, c, 0, 1);
+        engine.bigGemm(false, false, 1, 1, 2, 1f, a, b, 0f, c);
         assertEquals(11f, download(c, 1)[0]);
         engine.free(a);
         engine.free(b);

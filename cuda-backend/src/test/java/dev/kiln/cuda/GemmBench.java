@@ -16,11 +16,15 @@ import java.util.Random;
 
 /**
  * A short GEMM timing run for the GPU bundle (JMH-free, so it fits in the bundle's test classes):
- * the portable tiled kernel and cuBLAS, square sizes and the MNIST MLP's shapes, median of a few
- * timed repetitions after warm-up, synchronised on the stream. Writes JSON to the first argument.
+ * both portable kernels ({@code gemm_tiled}, {@code gemm_big}), the engine's choice between them, and
+ * cuBLAS where it loads; the MNIST MLP's shapes and squares 256..8192; median of a few timed
+ * repetitions after warm-up, synchronised on the stream; each result compared with the first
+ * kernel's (max abs difference, up to 2048 x 2048); and the host time of one kernel launch.
+ * Writes JSON to the first argument.
  * Exit status 0 when it ran, 3 when CUDA is unavailable (the JSON then holds the reason).
  *
- * <p>Run: {@code java -cp ... dev.kiln.cuda.GemmBench OUT.json [reps]}
+ * <p>Run: {@code java -cp ... dev.kiln.cuda.GemmBench OUT.json [reps]}; {@code -Dkiln.bench.impls=a,b}
+ * keeps only those of gemm_tiled, gemm_big, portable, cublas.
  */
 public final class GemmBench {
     private GemmBench() {
@@ -49,20 +53,66 @@ public final class GemmBench {
             doc.put("device", probe.devices().get(0).name());
             doc.put("kernels", e.kernelOrigin());
             doc.put("gemm", e.gemmImplementation());
-            int[][] shapes = {{64, 128, 784}, {64, 10, 64}, {784, 128, 64}, {512, 512, 512}, {1024, 1024, 1024},
-                {2048, 2048, 2048}, {4096, 4096, 4096}};
+            // The MNIST MLP's products at batch 64 and 512, then squares 256..8192.
+            int[][] shapes = {{64, 128, 784}, {64, 64, 128}, {64, 10, 64}, {128, 784, 64}, {512, 128, 784},
+                {128, 784, 512}, {256, 256, 256}, {512, 512, 512}, {1024, 1024, 1024}, {2048, 2048, 2048},
+                {4096, 4096, 4096}, {8192, 8192, 8192}};
             boolean cublas = e.gemmImplementation().startsWith("cuBLAS");
+            List<String> impls = new ArrayList<>(List.of("gemm_tiled", "gemm_big", "portable"));
+            if (cublas) {
+                impls.add("cublas");
+            }
+            String only = System.getProperty("kiln.bench.impls");  // e.g. gemm_tiled,cublas
+            if (only != null) {
+                impls.retainAll(List.of(only.split(",")));
+            }
             for (int[] s : shapes) {
-                for (String impl : cublas ? new String[] {"portable", "cublas"} : new String[] {"portable"}) {
-                    results.add(time(e, impl, s[0], s[1], s[2], reps));
+                float[] first = null;
+                for (String impl : impls) {
+                    Map<String, Object> r = time(e, impl, s[0], s[1], s[2], reps);
+                    float[] c = (float[]) r.remove("c");
+                    if (first == null) {
+                        first = c;
+                    } else if (c != null) {
+                        r.put("max_abs_diff_vs_" + impls.get(0), maxAbsDiff(first, c));
+                    }
+                    results.add(r);
+                    System.out.println(Json.write(r));
                 }
             }
+            doc.put("launch_us", launchMicros(e));
+            System.out.println("{\"launch_us\": " + doc.get("launch_us") + "}");
         }
         doc.put("results", results);
         write(out, doc);
-        for (Object r : results) {
-            System.out.println(Json.write(r));
+    }
+
+    /** Host time per kernel launch: 20,000 launches of a 64-element kernel, then one sync. */
+    private static double launchMicros(CudaEngine e) {
+        CudaBuffer x = e.allocate(DType.F32, 64);
+        try {
+            e.fill(x, 1f, 64);
+            double best = Double.MAX_VALUE;
+            for (int rep = 0; rep < 5; rep++) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < 20_000; i++) {
+                    e.scale(x, 1f, 64);
+                }
+                e.synchronize();
+                best = Math.min(best, (System.nanoTime() - t0) / 1e3 / 20_000);
+            }
+            return best;
+        } finally {
+            e.free(x);
         }
+    }
+
+    private static double maxAbsDiff(float[] x, float[] y) {
+        double d = 0;
+        for (int i = 0; i < x.length; i++) {
+            d = Math.max(d, Math.abs((double) x[i] - y[i]));
+        }
+        return d;
     }
 
     private static Map<String, Object> time(CudaEngine e, String impl, int m, int n, int k, int reps) {
@@ -81,8 +131,12 @@ public final class GemmBench {
         try {
             e.upload(a, 0, da, 0, a.length);
             e.upload(b, 0, db, 0, b.length);
-            Runnable op = impl.equals("cublas") ? () -> e.gemm(false, false, m, n, k, 1f, da, db, 0f, dc)
-                    : () -> e.portableGemm(false, false, m, n, k, 1f, da, db, 0f, dc);
+            Runnable op = switch (impl) {
+                case "cublas" -> () -> e.gemm(false, false, m, n, k, 1f, da, db, 0f, dc);
+                case "gemm_tiled" -> () -> e.tiledGemm(false, false, m, n, k, 1f, da, db, 0f, dc);
+                case "gemm_big" -> () -> e.bigGemm(false, false, m, n, k, 1f, da, db, 0f, dc);
+                default -> () -> e.portableGemm(false, false, m, n, k, 1f, da, db, 0f, dc);
+            };
             // Small shapes take microseconds: time a batch of launches per sample.
             int inner = (long) m * n * k < 50_000_000L ? 50 : 1;
             for (int i = 0; i < 3; i++) {
@@ -108,6 +162,11 @@ public final class GemmBench {
             r.put("median_ms", median);
             r.put("min_ms", ms[0]);
             r.put("gflops", 2.0 * m * n * k / (median * 1e6));
+            if ((long) m * n <= 2048L * 2048) {
+                float[] c = new float[m * n];
+                e.download(dc, 0, c, 0, c.length);
+                r.put("c", c);
+            }
             return r;
         } finally {
             e.free(da);

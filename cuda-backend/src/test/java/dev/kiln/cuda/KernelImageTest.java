@@ -58,4 +58,18 @@ class KernelImageTest {
             assertTrue(bytes.contains(k), "fatbin lacks kernel " + k);
         }
     }
+
+    @Test
+    void theEngineLoadsTheFatbinThroughABindingThatKeepsTheModule() throws Exception {
+        // JCuda 12.6's cuModuleLoadFatBinary returns CUDA_SUCCESS but never stores the module in
+        // its CUmodule argument, so every later cuModuleGetFunction fails with
+        // CUDA_ERROR_INVALID_HANDLE (the first GPU run, on an H200, failed exactly so). No GPU is
+        // needed to keep it out: the engine's bytecode must not call it.
+        try (var in = CudaEngine.class.getResourceAsStream("CudaEngine.class")) {
+            assertNotNull(in);
+            String constants = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertTrue(constants.contains("cuModuleLoadData"), "CudaEngine no longer loads modules with cuModuleLoadData");
+            assertTrue(!constants.contains("cuModuleLoadFatBinary"), "CudaEngine calls cuModuleLoadFatBinary");
+        }
+    }
 }

@@ -43,7 +43,8 @@ class KernelOpsLaunchTest {
     record Param(boolean pointer, String type) {
     }
 
-    record Signature(List<Param> params, boolean usesWorkGroup) {
+    /** boundsThreads: the threads of the kernel's WG_BOUNDS, or 0 when it has none. */
+    record Signature(List<Param> params, boolean usesWorkGroup, int boundsThreads) {
     }
 
     record Launch(String op, String kernel, int gx, int gy, int bx, int by, Object[] args) {
@@ -67,10 +68,18 @@ class KernelOpsLaunchTest {
             activations.add(act.group(1));
         }
         Map<String, Signature> out = new HashMap<>();
-        Matcher m = Pattern.compile("KERNEL\\s+void\\s+([\\w#]+)\\s*\\(([^)]*)\\)\\s*\\{").matcher(src);
+        // KERNEL [WG_BOUNDS(threads, blocks)] void name(params) {
+        Matcher m = Pattern.compile("KERNEL\\s+(?:WG_BOUNDS\\(\\s*(\\w+)[^)]*\\)\\s+)?void\\s+([\\w#]+)\\s*"
+                + "\\(([^)]*)\\)\\s*\\{").matcher(src);
         while (m.find()) {
             List<Param> params = new ArrayList<>();
-            for (String p : m.group(2).split(",")) {
+            int bounds = 0;
+            if (m.group(1) != null) {
+                String t = m.group(1);
+                Matcher def = Pattern.compile("#define\\s+" + t + "\\s+(\\d+)").matcher(src);
+                bounds = t.matches("\\d+") ? Integer.parseInt(t) : def.find() ? Integer.parseInt(def.group(1)) : -1;
+            }
+            for (String p : m.group(3).split(",")) {
                 String t = p.replaceAll("\\b(GLOBAL|const|RESTRICT)\\b", " ").trim();
                 boolean ptr = t.contains("*");
                 String type = t.split("[\\s*]+")[0];
@@ -90,13 +99,13 @@ class KernelOpsLaunchTest {
                 }
             }
             boolean usesWg = src.substring(m.end(), end).contains("KILN_WG");
-            String name = m.group(1);
+            String name = m.group(2);
             if (name.contains("##")) {
                 for (String a : activations) {
-                    out.put(name.replace("name##", a), new Signature(params, usesWg));
+                    out.put(name.replace("name##", a), new Signature(params, usesWg, bounds));
                 }
             } else {
-                out.put(name, new Signature(params, usesWg));
+                out.put(name, new Signature(params, usesWg, bounds));
             }
         }
         return out;
@@ -123,6 +132,11 @@ class KernelOpsLaunchTest {
         @Override
         protected int gemmWorkPerThread() {
             return WPT;
+        }
+
+        @Override
+        protected int multiprocessors() {
+            return 4;
         }
 
         @Override
@@ -210,6 +224,9 @@ class KernelOpsLaunchTest {
         for (int t = 0; t < 4; t++) {
             r.gemm((t & 1) != 0, (t & 2) != 0, 33, 17, 65, 1.5f, f(33 * 65), f(65 * 17), 0.5f, f(33 * 17));
         }
+        for (int t = 0; t < 4; t++) {  // 2 x 2 tiles of 128 on 4 multiprocessors: gemm_big
+            r.gemm((t & 1) != 0, (t & 2) != 0, 256, 200, 9, 1f, f(256 * 9), f(9 * 200), 0f, f(256 * 200));
+        }
         r.gemm(false, false, 3, 4, 0, 1f, f(1), f(1), 0f, f(12));
         r.gemm(false, false, 3, 4, 0, 1f, f(1), f(1), 2f, f(12));
         r.biasAdd(f(n), f(cols), f(n), rows, cols);
@@ -278,6 +295,9 @@ class KernelOpsLaunchTest {
             if (l.kernel().equals("gemm_tiled")) {
                 assertEquals(TS / WPT, l.bx(), where);
                 assertEquals(TS / WPT, l.by(), where);
+            } else if (l.kernel().equals("gemm_big")) {
+                assertEquals(sig.boundsThreads(), l.bx(), where + ": WG_BOUNDS of the kernel");
+                assertEquals(1, l.by(), where);
             } else if (sig.usesWorkGroup()) {
                 assertEquals(WG, l.bx(), where + ": a kernel with KILN_WG shared arrays needs blocks of KILN_WG");
                 assertEquals(1, l.by(), where);

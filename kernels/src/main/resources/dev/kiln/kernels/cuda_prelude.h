@@ -44,3 +44,12 @@ __device__ __forceinline__ unsigned kiln_uint3(uint3 v, int d) { return d == 0 ?
 #define KILN_NAN      __int_as_float(0x7fffffff)
 #define KILN_INT_MAX  2147483647
 #define I64           long long      /* 64-bit offsets, also on Windows */
+
+/* Four consecutive floats (16-byte aligned: callers guarantee it), construction. */
+#define VLOAD4(p, i)      (*(const float4*) ((p) + (i)))
+#define VSTORE4(v, p, i)  (*(float4*) ((p) + (i)) = (v))
+#define MAKE_FLOAT4(a, b, c, d) make_float4((a), (b), (c), (d))
+#define ALIGN16           __align__(16)
+#define UNROLL            _Pragma("unroll")
+/* At most this many threads per block, and registers left for this many blocks per SM. */
+#define WG_BOUNDS(threads, blocks) __launch_bounds__((threads), (blocks))

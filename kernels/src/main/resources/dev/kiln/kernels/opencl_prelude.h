@@ -45,3 +45,13 @@
 #define KILN_NAN      NAN
 #define KILN_INT_MAX  2147483647
 #define I64           long           /* 64-bit offsets */
+
+/* Four consecutive floats: loads and stores (the element pointer needs only float alignment in
+ * OpenCL; the CUDA dialect needs 16-byte alignment, which callers guarantee), construction. */
+#define VLOAD4(p, i)      vload4(0, (p) + (i))
+#define VSTORE4(v, p, i)  vstore4((v), 0, (p) + (i))
+#define MAKE_FLOAT4(a, b, c, d) ((float4) ((a), (b), (c), (d)))
+#define ALIGN16           __attribute__((aligned(16)))
+#define UNROLL            _Pragma("unroll")
+/* A kernel that must run with exactly this many work-items per work-group (1-D). */
+#define WG_BOUNDS(threads, blocks) __attribute__((reqd_work_group_size((threads), 1, 1)))

@@ -107,6 +107,12 @@ public final class OpenClEngine implements ComputeEngine {
     private final ClBuffer errorFlag;
     private final ClBuffer dummy;
     private final GemmPath requestedGemm;
+    /** gemm_big (gemm.kc): 256 work-items, a 128x128 tile of C, two 16 x 132 float tiles of local memory. */
+    private static final int BIG_THREADS = 256;
+    private static final int BIG_TILE = 128;
+    private static final long BIG_LOCAL_BYTES = 2L * 16 * 132 * 4;
+    private final boolean bigGemmFits;
+    private final int computeUnits;
     private GemmPath gemmPath;
     private String gemmName;
     private boolean flagPending;
@@ -125,6 +131,9 @@ public final class OpenClEngine implements ComputeEngine {
         // about twice the throughput of 16x16 work-items with 4x4 blocks); tiny devices get 16x16 tiles.
         this.gemmTs = maxWg >= 64 ? 64 : 16;
         this.gemmWpt = maxWg >= 64 ? 8 : 4;
+        this.bigGemmFits = maxWg >= BIG_THREADS
+                && ClDevices.deviceLong(device, CL_DEVICE_LOCAL_MEM_SIZE) >= BIG_LOCAL_BYTES;
+        this.computeUnits = Math.max(1, ClDevices.deviceInt(device, CL_DEVICE_MAX_COMPUTE_UNITS));
         this.requestedGemm = options.gemm();
         chooseGemm(options.gemm());  // first: an explicit clblast request that cannot be met fails before we hold anything
         try {
@@ -367,9 +376,39 @@ public final class OpenClEngine implements ComputeEngine {
         portableGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
     }
 
-    /** Runs the portable tiled kernel (also used directly by tests and the benchmark harness). */
+    /**
+     * Runs the portable kernels (also used directly by tests and the benchmark harness): the
+     * 128x128-tile {@code gemm_big} when the device takes work-groups of 256 and the product has
+     * at least one such tile per compute unit, else {@code gemm_tiled}.
+     */
     void portableGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceBuffer a,
                       DeviceBuffer b, float beta, DeviceBuffer c) {
+        if (bigGemmFits && m >= BIG_TILE && n >= BIG_TILE
+                && (long) ceilDiv(m, BIG_TILE) * ceilDiv(n, BIG_TILE) >= computeUnits) {
+            bigGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
+        } else {
+            tiledGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
+        }
+    }
+
+    /** Whether this device can run {@code gemm_big} (work-groups of 256, 17 KiB of local memory). */
+    boolean bigGemmFits() {
+        return bigGemmFits;
+    }
+
+    /** {@code gemm_big} whatever the shape; needs {@link #bigGemmFits()}. */
+    void bigGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceBuffer a,
+                 DeviceBuffer b, float beta, DeviceBuffer c) {
+        if (!bigGemmFits) {
+            throw new IllegalStateException("gemm_big does not fit " + info.name());
+        }
+        run("gemm", "gemm_big", new long[] {(long) ceilDiv(n, BIG_TILE) * BIG_THREADS, ceilDiv(m, BIG_TILE)},
+                new long[] {BIG_THREADS, 1}, transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, b, beta, c);
+    }
+
+    /** {@code gemm_tiled} whatever the shape. */
+    void tiledGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceBuffer a,
+                   DeviceBuffer b, float beta, DeviceBuffer c) {
         int rts = gemmTs / gemmWpt;
         long gx = (long) ceilDiv(n, gemmTs) * rts;
         long gy = (long) ceilDiv(m, gemmTs) * rts;
