@@ -9,7 +9,8 @@
 # .json/.log, torch-gemm.json and torch-train.json (PyTorch on the same GPU, when python3 has
 # torch with CUDA), a .log per step, and summary.txt / summary.json. Exit status: 0 all passed,
 # 3 CUDA unavailable, 1 a step failed. Environment: KILN_TRAIN_EPOCHS (10), KILN_TRAIN_ARGS
-# (extra kiln train options), KILN_STEP_TIMEOUT (seconds per step, 1800), KILN_PYTHON (python3).
+# (extra kiln train options), KILN_STEP_TIMEOUT (seconds per step, 1800), KILN_PYTHON (python3),
+# KILN_TORCH=0 (skip the PyTorch anchors).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -211,7 +212,9 @@ fi
 # torch.mm (fp32, TF32 off) for the GEMM shapes, and the same MLP in eager PyTorch with its data
 # on the GPU, when the host's python3 has torch with CUDA (the bundle cannot carry it).
 py=${KILN_PYTHON:-python3}
-if command -v "$py" >/dev/null 2>&1 && "$py" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' \
+if [ "${KILN_TORCH:-1}" = 0 ]; then
+  record torch-anchors "skipped" "KILN_TORCH=0"
+elif command -v "$py" >/dev/null 2>&1 && "$py" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' \
     >/dev/null 2>&1; then
   for what in gemm train; do
     with_timeout "$py" "$here/torch_anchor.py" "$what" "$out/torch-$what.json" >"$out/torch-$what.log" 2>&1
