@@ -10,7 +10,7 @@
 # torch with CUDA), a .log per step, and summary.txt / summary.json. Exit status: 0 all passed,
 # 3 CUDA unavailable, 1 a step failed. Environment: KILN_TRAIN_EPOCHS (10), KILN_TRAIN_ARGS
 # (extra kiln train options), KILN_STEP_TIMEOUT (seconds per step, 1800), KILN_PYTHON (python3),
-# KILN_TORCH=0 (skip the PyTorch anchors).
+# KILN_TORCH=0 (skip the PyTorch anchors), KILN_JAVA_OPTS (extra JVM options, e.g. -Dkiln.cuda.gemm=...).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,6 +34,8 @@ for j in "$here"/lib/*.jar "$here"/tests/*.jar; do
 done
 feature=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$here/runtime/release")
 jopts=(--add-modules jdk.incubator.vector "-Dkiln.cuda.natives=$here/natives" "-Djava.io.tmpdir=$out/tmp")
+# shellcheck disable=SC2206
+jopts+=(${KILN_JAVA_OPTS:-})
 if [ "${feature:-17}" -ge 22 ]; then
   jopts+=(--enable-native-access=ALL-UNNAMED)
 fi

@@ -31,6 +31,11 @@ final class CudaBuffer implements DeviceBuffer {
         return block.ptr();
     }
 
+    /** The device address as a number (for the launch argument buffer). */
+    long address() {
+        return block.ptr().address();
+    }
+
     /** The address of element {@code index} (4-byte elements). */
     CUdeviceptr at(int index) {
         return index == 0 ? block.ptr() : block.ptr().withByteOffset(4L * index);

@@ -8,7 +8,6 @@ import dev.kiln.kernels.KernelSources;
 import jcuda.Pointer;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
-import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUresult;
@@ -17,6 +16,8 @@ import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
 
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -272,6 +273,13 @@ final class CudaEngine extends KernelOps {
     }
 
     @Override
+    protected void uploadBytes(String op, byte[] src, int srcOffset, DeviceBuffer dst, int count) {
+        enter();
+        check(JCudaDriver.cuMemcpyHtoDAsync(buf(dst).ptr(), Pointer.to(src).withByteOffset(srcOffset), count, stream),
+                op, "cuMemcpyHtoDAsync");
+    }
+
+    @Override
     public void download(DeviceBuffer src, int srcOffset, float[] dst, int dstOffset, int count) {
         read(src, srcOffset, Pointer.to(dst).withByteOffset(4L * dstOffset), count);
     }
@@ -332,15 +340,6 @@ final class CudaEngine extends KernelOps {
     }
 
     @Override
-    protected int multiprocessors() {
-        try {
-            return Integer.parseInt(info.properties().getOrDefault("SMs", "1"));
-        } catch (NumberFormatException e) {
-            return 1;
-        }
-    }
-
-    @Override
     protected DeviceBuffer errorFlag() {
         return errorFlag;
     }
@@ -380,6 +379,11 @@ final class CudaEngine extends KernelOps {
     /**
      * Enqueues {@code kernel} on the stream. Arguments: buffers (null for an optional buffer the
      * kernel will not touch: a null device pointer), Integers and Floats, in the kernel's order.
+     *
+     * <p>The values go into one direct buffer of 8-byte slots, reused by every launch
+     * ({@code cuLaunchKernel} copies the arguments before it returns), and the parameter array
+     * points at those slots. Wrapping each argument in a new {@code Pointer} to a new Java array,
+     * as JCuda's examples do, made a launch cost 7 us of host time on an H200's host.
      */
     @Override
     protected void launch(String op, String kernel, int gridX, int gridY, int blockX, int blockY, Object... args) {
@@ -390,11 +394,56 @@ final class CudaEngine extends KernelOps {
             check(JCudaDriver.cuModuleGetFunction(f, module, kernel), op, "cuModuleGetFunction(" + kernel + ")");
             functions.put(kernel, f);
         }
+        if (!argSlotsEnabled) {
+            launchWithPointers(op, kernel, f, gridX, gridY, blockX, blockY, args);
+            return;
+        }
+        if (args.length > MAX_ARGS) {
+            throw new IllegalStateException(kernel + ": " + args.length + " arguments, at most " + MAX_ARGS);
+        }
+        for (int i = 0; i < args.length; i++) {
+            Object a = args[i];
+            int at = 8 * i;
+            if (a == null) {
+                argSlots.putLong(at, 0L);
+            } else if (a instanceof CudaBuffer b) {
+                argSlots.putLong(at, b.address());
+            } else if (a instanceof Integer v) {
+                argSlots.putInt(at, v);
+            } else if (a instanceof Float v) {
+                argSlots.putFloat(at, v);
+            } else {
+                throw new IllegalStateException("unsupported kernel argument " + a.getClass() + " for " + kernel);
+            }
+        }
+        check(JCudaDriver.cuLaunchKernel(f, gridX, gridY, 1, blockX, blockY, 1, 0, stream, argLists[args.length], null),
+                op, "cuLaunchKernel(" + kernel + ")");
+    }
+
+    /**
+     * {@code -Dkiln.cuda.launchArgs=pointers} passes each argument through its own JCuda
+     * {@code Pointer} instead of the slot buffer (for comparison; default {@code slots}).
+     */
+    static boolean argSlotsDefault() {
+        String v = System.getProperty("kiln.cuda.launchArgs", "slots").trim().toLowerCase(Locale.ROOT);
+        return switch (v) {
+            case "slots" -> true;
+            case "pointers" -> false;
+            default -> throw new IllegalArgumentException("kiln.cuda.launchArgs must be slots or pointers, got '" + v
+                    + "'");
+        };
+    }
+
+    /** Whether launches use the slot buffer (package-private: the benchmark compares both). */
+    boolean argSlotsEnabled = argSlotsDefault();
+
+    private void launchWithPointers(String op, String kernel, CUfunction f, int gridX, int gridY, int blockX,
+                                    int blockY, Object... args) {
         Pointer[] params = new Pointer[args.length];
         for (int i = 0; i < args.length; i++) {
             Object a = args[i];
             if (a == null) {
-                params[i] = Pointer.to(new CUdeviceptr());
+                params[i] = Pointer.to(new jcuda.driver.CUdeviceptr());
             } else if (a instanceof CudaBuffer b) {
                 params[i] = Pointer.to(b.ptr());
             } else if (a instanceof Integer v) {
@@ -407,6 +456,26 @@ final class CudaEngine extends KernelOps {
         }
         check(JCudaDriver.cuLaunchKernel(f, gridX, gridY, 1, blockX, blockY, 1, 0, stream, Pointer.to(params), null),
                 op, "cuLaunchKernel(" + kernel + ")");
+    }
+
+    /** The most arguments a kernel takes (adam_step has 16). */
+    static final int MAX_ARGS = 24;
+    /** Slot i holds argument i (little-endian, as the device reads it). */
+    private final ByteBuffer argSlots = ByteBuffer.allocateDirect(8 * MAX_ARGS).order(ByteOrder.nativeOrder());
+    /** argLists[n]: the kernelParams pointer for n arguments (an array of pointers to the first n slots). */
+    private final Pointer[] argLists = argLists(argSlots);
+
+    private static Pointer[] argLists(ByteBuffer slots) {
+        Pointer base = Pointer.to(slots);
+        Pointer[] slot = new Pointer[MAX_ARGS];
+        for (int i = 0; i < MAX_ARGS; i++) {
+            slot[i] = base.withByteOffset(8L * i);
+        }
+        Pointer[] lists = new Pointer[MAX_ARGS + 1];
+        for (int n = 0; n <= MAX_ARGS; n++) {
+            lists[n] = Pointer.to(java.util.Arrays.copyOf(slot, n));
+        }
+        return lists;
     }
 
     private static CudaBuffer buf(DeviceBuffer b) {

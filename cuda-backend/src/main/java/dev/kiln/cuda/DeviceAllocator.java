@@ -24,7 +24,7 @@ final class DeviceAllocator implements AutoCloseable {
     private static final long SMALL = 1L << 20;
 
     /** A device block and its size class. */
-    record Block(CUdeviceptr ptr, long bytes) {
+    record Block(DevicePtr ptr, long bytes) {
     }
 
     private final Map<Long, ArrayDeque<Block>> free = new HashMap<>();
@@ -61,11 +61,11 @@ final class DeviceAllocator implements AutoCloseable {
             reuses++;
             return b;
         }
-        CUdeviceptr p = new CUdeviceptr();
+        DevicePtr p = new DevicePtr();
         int r = JCudaDriver.cuMemAlloc(p, cls);
         if (r == CUresult.CUDA_ERROR_OUT_OF_MEMORY && cachedBytes > 0) {
             releaseCached();
-            p = new CUdeviceptr();
+            p = new DevicePtr();
             r = JCudaDriver.cuMemAlloc(p, cls);
         }
         if (r != CUresult.CUDA_SUCCESS) {

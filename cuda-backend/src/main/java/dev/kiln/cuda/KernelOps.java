@@ -48,6 +48,29 @@ abstract class KernelOps implements ComputeEngine {
     /** Sets {@code n} 32-bit words of {@code x} to {@code bits} (n > 0), asynchronously. */
     protected abstract void memset32(String op, DeviceBuffer x, int bits, int n);
 
+    /** Copies {@code count} bytes of {@code src} from {@code srcOffset} to the start of {@code dst}, stream-ordered; returns once src may be reused. */
+    protected abstract void uploadBytes(String op, byte[] src, int srcOffset, DeviceBuffer dst, int count);
+
+    /**
+     * Uploads the bytes (a quarter of the floats' transfer) into a scratch buffer and converts them
+     * on the device with {@code u8_to_f32}, whose correctly rounded division gives the floats the
+     * host conversion gives.
+     */
+    @Override
+    public void uploadUnsignedBytes(byte[] src, int srcOffset, DeviceBuffer dst, int dstOffset, int count,
+                                    float divisor) {
+        if (count <= 0) {
+            return;
+        }
+        DeviceBuffer packed = allocate(DType.I32, ceilDiv(count, 4));
+        try {
+            uploadBytes("uploadUnsignedBytes", src, srcOffset, packed, count);
+            run1("uploadUnsignedBytes", "u8_to_f32", count, packed, divisor, dst, dstOffset, count);
+        } finally {
+            free(packed);  // stream-ordered: the next user of this memory runs after the conversion
+        }
+    }
+
     /** Runs GEMM on a vendor library if there is one (k >= 1); false means use the portable kernel. */
     protected abstract boolean vendorGemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                                           DeviceBuffer a, DeviceBuffer b, float beta, DeviceBuffer c);
@@ -73,16 +96,62 @@ abstract class KernelOps implements ComputeEngine {
     }
 
     /**
-     * The portable kernels (the benchmark also calls this directly to compare with cuBLAS): the
-     * 128x128-tile {@code gemm_big} when {@link #bigTileGemm} says the product fills the device with
-     * such tiles, else {@code gemm_tiled}.
+     * The portable kernels (the benchmark also calls this directly to compare with cuBLAS):
+     * split-K ({@link #splitsFor}) for few tiles of C over a long k, the 128x128-tile
+     * {@code gemm_big} for large products ({@link #bigTileGemm}), else {@code gemm_tiled}.
      */
     final void portableGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceBuffer a,
                             DeviceBuffer b, float beta, DeviceBuffer c) {
-        if (bigTileGemm(m, n, multiprocessors())) {
+        if (splitsFor(m, n, k, gemmTile()) > 1) {
+            splitGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
+        } else if (bigTileGemm(m, n)) {
             bigGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
         } else {
             tiledGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
+        }
+    }
+
+    /** Split-K is considered from this inner dimension up, and below this many tiles of C. */
+    static final int SPLIT_MIN_K = 256;
+    static final int SPLIT_MAX_TILES = 64;
+    /** Each split covers at least this much of k, and the splits aim at this many blocks in all. */
+    static final int SPLIT_MIN_CHUNK = 32;
+    static final int SPLIT_TARGET_BLOCKS = 256;
+
+    /**
+     * How many k-splits {@code gemm_tiled_split} uses for this shape (1: no split). A function of
+     * the shape and the tile size only, never of the device, so that results are the same on every
+     * GPU with the same kernels.
+     */
+    static int splitsFor(int m, int n, int k, int tile) {
+        long tiles = (long) ceilDiv(m, tile) * ceilDiv(n, tile);
+        if (k < SPLIT_MIN_K || tiles >= SPLIT_MAX_TILES) {
+            return 1;
+        }
+        int splits = (int) Math.min(ceilDiv(k, SPLIT_MIN_CHUNK), ceilDiv(SPLIT_TARGET_BLOCKS, (int) tiles));
+        return splits < 2 ? 1 : ceilDiv(k, splitChunk(k, splits));
+    }
+
+    /** The k-range of one split: k / splits rounded up to a multiple of the kernel's 16-deep step. */
+    static int splitChunk(int k, int splits) {
+        return ceilDiv(ceilDiv(k, splits), 16) * 16;
+    }
+
+    /** {@code gemm_tiled_split} + {@code gemm_split_reduce} (benchmarks and tests; at least 1 split). */
+    final void splitGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceBuffer a,
+                         DeviceBuffer b, float beta, DeviceBuffer c) {
+        int ts = gemmTile();
+        int rts = ts / gemmWorkPerThread();
+        int splits = Math.max(1, splitsFor(m, n, k, ts));
+        int chunk = splitChunk(k, splits);
+        splits = ceilDiv(k, chunk);
+        DeviceBuffer work = allocate(DType.F32, Math.multiplyExact(splits, m * n));
+        try {
+            launch("gemm", "gemm_tiled_split", ceilDiv(n, ts), ceilDiv(m, ts) * splits, rts, rts,
+                    flag(transA), flag(transB), m, n, k, chunk, a, b, work);
+            run1("gemm", "gemm_split_reduce", m * n, work, splits, m * n, alpha, beta, c);
+        } finally {
+            free(work);  // stream-ordered: the next user of this memory runs after the reduction
         }
     }
 
@@ -90,17 +159,18 @@ abstract class KernelOps implements ComputeEngine {
     static final int BIG_THREADS = 256;
     static final int BIG_TILE = 128;
 
-    /**
-     * Whether {@code gemm_big} should run: at least one 128x128 tile of C per multiprocessor (fewer
-     * leaves multiprocessors idle, where the 64x64 tiles of {@code gemm_tiled} keep them busy).
-     */
-    static boolean bigTileGemm(int m, int n, int multiprocessors) {
-        return m >= BIG_TILE && n >= BIG_TILE
-                && (long) ceilDiv(m, BIG_TILE) * ceilDiv(n, BIG_TILE) >= Math.max(1, multiprocessors);
-    }
+    /** gemm_big takes over from this many 128x128 tiles of C (a 512 x 512 product) up. */
+    static final int BIG_MIN_TILES = 16;
 
-    /** How many multiprocessors (compute units) the device has; 1 when unknown. */
-    protected abstract int multiprocessors();
+    /**
+     * Whether {@code gemm_big} should run: measured on an H200, it beats {@code gemm_tiled} from
+     * 512 x 512 up (0.078 against 0.086 ms there, 3.45 against 8.6 ms at 4096) and ties below. A
+     * function of the shape only, so every GPU runs the same kernel, with the same rounding, for a
+     * given product.
+     */
+    static boolean bigTileGemm(int m, int n) {
+        return m >= BIG_TILE && n >= BIG_TILE && (long) ceilDiv(m, BIG_TILE) * ceilDiv(n, BIG_TILE) >= BIG_MIN_TILES;
+    }
 
     /** {@code gemm_big} whatever the shape (benchmarks and tests). */
     final void bigGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceBuffer a,

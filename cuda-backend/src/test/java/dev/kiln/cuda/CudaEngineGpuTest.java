@@ -79,7 +79,7 @@ class CudaEngineGpuTest {
     /** Shapes that reach gemm_big's edges too: partial 128-tiles, k not a multiple of 16, odd leading dimensions. */
     @ParameterizedTest(name = "m={0} n={1} k={2}")
     @CsvSource({"33, 17, 65", "130, 257, 33", "200, 300, 100", "256, 256, 64", "129, 131, 17", "3, 259, 2",
-        "64, 128, 784"})
+        "64, 128, 784", "65, 70, 300", "512, 128, 784"})
     void gemmMatchesADoubleLoopOnEveryTransposeAndEveryPath(int m, int n, int k) {
         Random rnd = new Random(7L * m + n + 31L * k);
         for (int t = 0; t < 4; t++) {
@@ -100,11 +100,12 @@ class CudaEngineGpuTest {
                     bound[i * n + j] = (k + 2) * Math.ulp(1f) * (1.5 * abs + 0.5 * Math.abs(c0[i * n + j])) + 1e-6;
                 }
             }
-            for (String path : new String[] {"gemm_tiled", "gemm_big", "portable", "gemm"}) {
+            for (String path : new String[] {"gemm_tiled", "gemm_big", "gemm_tiled_split", "portable", "gemm"}) {
                 CudaBuffer da = upload(a), db = upload(b), dc = upload(c0);
                 switch (path) {
                     case "gemm_tiled" -> engine.tiledGemm(ta, tb, m, n, k, 1.5f, da, db, 0.5f, dc);
                     case "gemm_big" -> engine.bigGemm(ta, tb, m, n, k, 1.5f, da, db, 0.5f, dc);
+                    case "gemm_tiled_split" -> engine.splitGemm(ta, tb, m, n, k, 1.5f, da, db, 0.5f, dc);
                     case "portable" -> engine.portableGemm(ta, tb, m, n, k, 1.5f, da, db, 0.5f, dc);
                     default -> engine.gemm(ta, tb, m, n, k, 1.5f, da, db, 0.5f, dc);
                 }
@@ -133,9 +134,54 @@ class CudaEngineGpuTest {
         engine.upload(new float[] {Float.NaN}, 0, c, 0, 1);
         engine.bigGemm(false, false, 1, 1, 2, 1f, a, b, 0f, c);
         assertEquals(11f, download(c, 1)[0]);
+        engine.upload(new float[] {Float.NaN}, 0, c, 0, 1);
+        engine.splitGemm(false, false, 1, 1, 2, 1f, a, b, 0f, c);
+        assertEquals(11f, download(c, 1)[0]);
         engine.free(a);
         engine.free(b);
         engine.free(c);
+    }
+
+    @Test
+    void unsignedBytesConvertOnTheDeviceToTheHostsFloats() {
+        byte[] src = new byte[1003];
+        for (int i = 0; i < src.length; i++) {
+            src[i] = (byte) (i * 37 + 11);
+        }
+        for (float divisor : new float[] {255f, 3f, 0.1f}) {
+            CudaBuffer dst = upload(new float[1000]);
+            engine.uploadUnsignedBytes(src, 3, dst, 1, 998, divisor);  // odd offsets on both sides
+            float[] got = download(dst, 1000);
+            assertEquals(0f, got[0]);
+            assertEquals(0f, got[999]);
+            for (int i = 0; i < 998; i++) {
+                assertEquals((src[3 + i] & 0xFF) / divisor, got[1 + i], "element " + i + " / " + divisor);
+            }
+            engine.free(dst);
+        }
+    }
+
+    @Test
+    void bothWaysOfPassingLaunchArgumentsGiveTheSameResults() {
+        float[] x = random(new Random(5), 300);
+        float[][] out = new float[2][];
+        boolean saved = engine.argSlotsEnabled;
+        try {
+            for (int mode = 0; mode < 2; mode++) {
+                engine.argSlotsEnabled = mode == 0;
+                CudaBuffer dx = upload(x), dm = upload(new float[300]), dg = upload(x), dv = upload(new float[300]);
+                engine.adamStep(dx, dg, dm, dv, null, 300, dev.kiln.core.AdamParams.adamW(), 1e-2f, 3);
+                out[mode] = download(dx, 300);
+                engine.free(dx);
+                engine.free(dm);
+                engine.free(dg);
+                engine.free(dv);
+            }
+        } finally {
+            engine.argSlotsEnabled = saved;
+        }
+        assertTrue(java.util.Arrays.equals(out[0], out[1]), "slots and pointers disagree");
+        assertTrue(!java.util.Arrays.equals(out[0], x), "the step changed nothing");
     }
 
     @Test

@@ -16,15 +16,16 @@ import java.util.Random;
 
 /**
  * A short GEMM timing run for the GPU bundle (JMH-free, so it fits in the bundle's test classes):
- * both portable kernels ({@code gemm_tiled}, {@code gemm_big}), the engine's choice between them, and
+ * the portable kernels ({@code gemm_tiled}, {@code gemm_big}, split-K), the engine's choice, and
  * cuBLAS where it loads; the MNIST MLP's shapes and squares 256..8192; median of a few timed
  * repetitions after warm-up, synchronised on the stream; each result compared with the first
- * kernel's (max abs difference, up to 2048 x 2048); and the host time of one kernel launch.
+ * kernel's (max abs difference, up to 2048 x 2048); and the host time of one kernel launch, with the
+ * argument slot buffer and with a JCuda Pointer per argument.
  * Writes JSON to the first argument.
  * Exit status 0 when it ran, 3 when CUDA is unavailable (the JSON then holds the reason).
  *
  * <p>Run: {@code java -cp ... dev.kiln.cuda.GemmBench OUT.json [reps]}; {@code -Dkiln.bench.impls=a,b}
- * keeps only those of gemm_tiled, gemm_big, portable, cublas.
+ * keeps only those of gemm_tiled, gemm_big, gemm_tiled_split, portable, cublas.
  */
 public final class GemmBench {
     private GemmBench() {
@@ -58,7 +59,7 @@ public final class GemmBench {
                 {128, 784, 512}, {256, 256, 256}, {512, 512, 512}, {1024, 1024, 1024}, {2048, 2048, 2048},
                 {4096, 4096, 4096}, {8192, 8192, 8192}};
             boolean cublas = e.gemmImplementation().startsWith("cuBLAS");
-            List<String> impls = new ArrayList<>(List.of("gemm_tiled", "gemm_big", "portable"));
+            List<String> impls = new ArrayList<>(List.of("gemm_tiled", "gemm_big", "gemm_tiled_split", "portable"));
             if (cublas) {
                 impls.add("cublas");
             }
@@ -80,8 +81,14 @@ public final class GemmBench {
                     System.out.println(Json.write(r));
                 }
             }
-            doc.put("launch_us", launchMicros(e));
-            System.out.println("{\"launch_us\": " + doc.get("launch_us") + "}");
+            boolean slots = e.argSlotsEnabled;
+            for (boolean mode : new boolean[] {false, true}) {
+                e.argSlotsEnabled = mode;
+                doc.put(mode ? "launch_us" : "launch_us_pointers", launchMicros(e));
+            }
+            e.argSlotsEnabled = slots;
+            System.out.println("{\"launch_us\": " + doc.get("launch_us") + ", \"launch_us_pointers\": "
+                    + doc.get("launch_us_pointers") + "}");
         }
         doc.put("results", results);
         write(out, doc);
@@ -135,6 +142,7 @@ public final class GemmBench {
                 case "cublas" -> () -> e.gemm(false, false, m, n, k, 1f, da, db, 0f, dc);
                 case "gemm_tiled" -> () -> e.tiledGemm(false, false, m, n, k, 1f, da, db, 0f, dc);
                 case "gemm_big" -> () -> e.bigGemm(false, false, m, n, k, 1f, da, db, 0f, dc);
+                case "gemm_tiled_split" -> () -> e.splitGemm(false, false, m, n, k, 1f, da, db, 0f, dc);
                 default -> () -> e.portableGemm(false, false, m, n, k, 1f, da, db, 0f, dc);
             };
             // Small shapes take microseconds: time a batch of launches per sample.

@@ -135,11 +135,6 @@ class KernelOpsLaunchTest {
         }
 
         @Override
-        protected int multiprocessors() {
-            return 4;
-        }
-
-        @Override
         protected DeviceBuffer errorFlag() {
             return flag;
         }
@@ -152,6 +147,12 @@ class KernelOpsLaunchTest {
         @Override
         protected void launch(String op, String kernel, int gridX, int gridY, int blockX, int blockY, Object... args) {
             launches.add(new Launch(op, kernel, gridX, gridY, blockX, blockY, args));
+        }
+
+        @Override
+        protected void uploadBytes(String op, byte[] src, int srcOffset, DeviceBuffer dst, int count) {
+            assertTrue(dst.dtype() == DType.I32 && 4L * dst.elements() >= count, op + ": " + count + " bytes into " + dst);
+            memsets.add(op);
         }
 
         @Override
@@ -224,8 +225,9 @@ class KernelOpsLaunchTest {
         for (int t = 0; t < 4; t++) {
             r.gemm((t & 1) != 0, (t & 2) != 0, 33, 17, 65, 1.5f, f(33 * 65), f(65 * 17), 0.5f, f(33 * 17));
         }
-        for (int t = 0; t < 4; t++) {  // 2 x 2 tiles of 128 on 4 multiprocessors: gemm_big
-            r.gemm((t & 1) != 0, (t & 2) != 0, 256, 200, 9, 1f, f(256 * 9), f(9 * 200), 0f, f(256 * 200));
+        for (int t = 0; t < 4; t++) {  // 4 x 4 tiles of 128: gemm_big; 2 tiles of 64 over k = 784: split-K
+            r.gemm((t & 1) != 0, (t & 2) != 0, 512, 500, 9, 1f, f(512 * 9), f(9 * 500), 0f, f(512 * 500));
+            r.gemm((t & 1) != 0, (t & 2) != 0, 64, 128, 784, 1f, f(64 * 784), f(784 * 128), 0.5f, f(64 * 128));
         }
         r.gemm(false, false, 3, 4, 0, 1f, f(1), f(1), 0f, f(12));
         r.gemm(false, false, 3, 4, 0, 1f, f(1), f(1), 2f, f(12));
@@ -260,6 +262,7 @@ class KernelOpsLaunchTest {
             r.norm(k, f(100_000), f(1), 100_000);
         }
         r.sum(f(1), f(1), 1);
+        r.uploadUnsignedBytes(new byte[20], 1, f(30), 3, 17, 255f);
         return r;
     }
 
@@ -292,7 +295,7 @@ class KernelOpsLaunchTest {
                 }
             }
             assertTrue(l.gx() > 0 && l.gy() > 0, where + ": empty grid");
-            if (l.kernel().equals("gemm_tiled")) {
+            if (l.kernel().equals("gemm_tiled") || l.kernel().equals("gemm_tiled_split")) {
                 assertEquals(TS / WPT, l.bx(), where);
                 assertEquals(TS / WPT, l.by(), where);
             } else if (l.kernel().equals("gemm_big")) {
@@ -333,6 +336,34 @@ class KernelOpsLaunchTest {
         r.softmaxCrossEntropy(f(12), i(3), f(1), f(12), 3, 4, Reduction.MEAN, 0f);
         assertEquals(1f / 3, (Float) r.launches.get(0).args()[8], 1e-9, "cross-entropy MEAN divides by the rows");
         assertEquals(1, r.flagRaises);
+    }
+
+    @Test
+    void splitKIsChosenByShapeAndCoversKExactly() {
+        assertEquals(25, KernelOps.splitsFor(64, 128, 784, 64), "batch 64 into the 784-wide layer: 2 tiles");
+        assertEquals(13, KernelOps.splitsFor(512, 128, 784, 64), "batch 512: 16 tiles");
+        assertEquals(1, KernelOps.splitsFor(64, 128, 200, 64), "k below 256");
+        assertEquals(1, KernelOps.splitsFor(1024, 1024, 1024, 64), "enough tiles");
+        for (int k = 256; k < 3000; k += 7) {
+            for (int[] mn : new int[][] {{1, 1}, {64, 10}, {64, 128}, {300, 500}}) {
+                int s = KernelOps.splitsFor(mn[0], mn[1], k, 64);
+                if (s > 1) {
+                    int chunk = KernelOps.splitChunk(k, s);
+                    assertEquals(0, chunk % 16);
+                    assertTrue((long) (s - 1) * chunk < k && (long) s * chunk >= k, "k=" + k + " splits=" + s);
+                }
+            }
+        }
+        Recorder r = new Recorder();
+        r.gemm(false, false, 64, 128, 784, 1f, f(64 * 784), f(784 * 128), 0f, f(64 * 128));
+        assertEquals(List.of("gemm_tiled_split", "gemm_split_reduce"), r.launches.stream().map(Launch::kernel).toList());
+        assertEquals(25 * ((64 + TS - 1) / TS), r.launches.get(0).gy(), "row tiles x splits");
+        r.launches.clear();
+        r.gemm(false, false, 1024, 1024, 64, 1f, f(1024 * 64), f(64 * 1024), 0f, f(1024 * 1024));
+        assertEquals("gemm_big", r.launches.get(0).kernel());
+        r.launches.clear();
+        r.gemm(false, false, 256, 256, 64, 1f, f(256 * 64), f(64 * 256), 0f, f(256 * 256));
+        assertEquals("gemm_tiled", r.launches.get(0).kernel());
     }
 
     @Test

@@ -42,7 +42,7 @@ public final class KernelSources {
             "reduce_partials", "argmax_rows", "count_correct",
             "loss_partials",
             "sgd_step", "adam_step", "rmsprop_step", "adagrad_step",
-            "gemm_tiled", "gemm_big");
+            "gemm_tiled", "gemm_big", "gemm_tiled_split", "gemm_split_reduce", "u8_to_f32");
 
     private static final String BASE = "/dev/kiln/kernels/";
 

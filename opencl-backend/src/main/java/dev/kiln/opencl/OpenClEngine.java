@@ -13,6 +13,7 @@ import dev.kiln.core.SgdParams;
 import dev.kiln.core.spi.ComputeEngine;
 import dev.kiln.core.spi.DeviceBuffer;
 import dev.kiln.core.spi.DeviceInfo;
+import dev.kiln.core.spi.DeviceType;
 import dev.kiln.kernels.KernelSources;
 import org.jocl.CL;
 import org.jocl.CLException;
@@ -377,17 +378,52 @@ public final class OpenClEngine implements ComputeEngine {
     }
 
     /**
-     * Runs the portable kernels (also used directly by tests and the benchmark harness): the
-     * 128x128-tile {@code gemm_big} when the device takes work-groups of 256 and the product has
-     * at least one such tile per compute unit, else {@code gemm_tiled}.
+     * Runs the portable kernels (also used directly by tests and the benchmark harness). On GPUs,
+     * the CUDA backend's choice (a function of the shape only): split-K for few tiles of C over a
+     * long k, the 128x128-tile {@code gemm_big} from 512 x 512 up, else {@code gemm_tiled}. On
+     * CPU devices (POCL), {@code gemm_tiled}, the kernel measured there.
      */
     void portableGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceBuffer a,
                       DeviceBuffer b, float beta, DeviceBuffer c) {
-        if (bigGemmFits && m >= BIG_TILE && n >= BIG_TILE
-                && (long) ceilDiv(m, BIG_TILE) * ceilDiv(n, BIG_TILE) >= computeUnits) {
+        if (info.type() == DeviceType.GPU && splitsFor(m, n, k) > 1) {
+            splitGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
+        } else if (info.type() == DeviceType.GPU && bigGemmFits && m >= BIG_TILE && n >= BIG_TILE
+                && (long) ceilDiv(m, BIG_TILE) * ceilDiv(n, BIG_TILE) >= 16) {
             bigGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
         } else {
             tiledGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
+        }
+    }
+
+    /** Split-K as the CUDA backend chooses it (KernelOps.splitsFor there): 1 means no split. */
+    int splitsFor(int m, int n, int k) {
+        long tiles = (long) ceilDiv(m, gemmTs) * ceilDiv(n, gemmTs);
+        if (k < 256 || tiles >= 64) {
+            return 1;
+        }
+        int splits = (int) Math.min(ceilDiv(k, 32), ceilDiv(256, (int) tiles));
+        return splits < 2 ? 1 : ceilDiv(k, splitChunk(k, splits));
+    }
+
+    private static int splitChunk(int k, int splits) {
+        return ceilDiv(ceilDiv(k, splits), 16) * 16;
+    }
+
+    /** {@code gemm_tiled_split} + {@code gemm_split_reduce}, at least 2 splits when k allows. */
+    void splitGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceBuffer a,
+                   DeviceBuffer b, float beta, DeviceBuffer c) {
+        int splits = Math.max(Math.min(2, ceilDiv(k, 16)), splitsFor(m, n, k));
+        int chunk = splitChunk(k, splits);
+        splits = ceilDiv(k, chunk);
+        int rts = gemmTs / gemmWpt;
+        ClBuffer work = allocate(DType.F32, Math.multiplyExact(splits, m * n));
+        try {
+            run("gemm", "gemm_tiled_split", new long[] {(long) ceilDiv(n, gemmTs) * rts,
+                (long) ceilDiv(m, gemmTs) * splits * rts}, new long[] {rts, rts},
+                    transA ? 1 : 0, transB ? 1 : 0, m, n, k, chunk, a, b, work);
+            run1("gemm", "gemm_split_reduce", m * n, work, splits, m * n, alpha, beta, c);
+        } finally {
+            free(work);  // in-order queue: the next user of this memory runs after the reduction
         }
     }
 

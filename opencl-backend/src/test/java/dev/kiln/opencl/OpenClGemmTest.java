@@ -50,7 +50,8 @@ class OpenClGemmTest {
         // The last rows reach gemm_big's edges: partial 128-tiles, k not a multiple of its 16-step,
         // and each operand's contiguous dimension a multiple of 4 (vector loads) or not.
         int[][] mnk = {{1, 1, 1}, {33, 17, 65}, {64, 128, 784}, {5, 1, 9}, {1, 70, 3}, {1024, 1024, 1024},
-            {256, 256, 64}, {130, 257, 33}, {200, 300, 100}, {129, 131, 17}, {384, 132, 4}, {3, 259, 2}};
+            {256, 256, 64}, {130, 257, 33}, {200, 300, 100}, {129, 131, 17}, {384, 132, 4}, {3, 259, 2},
+            {65, 70, 300}};
         for (int[] s : mnk) {
             a.add(Arguments.of(s[0], s[1], s[2]));
         }
@@ -123,6 +124,7 @@ class OpenClGemmTest {
         }
         OpenClEngine p = ENGINES.get(OpenClEngine.GemmPath.PORTABLE);
         r.put("gemm_tiled", new Runner(p, p::tiledGemm));
+        r.put("gemm_tiled_split", new Runner(p, p::splitGemm));
         if (p.bigGemmFits()) {
             r.put("gemm_big", new Runner(p, p::bigGemm));
         }
