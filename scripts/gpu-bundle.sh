@@ -100,6 +100,9 @@ fi
 # The CUDA backend's tests, as a jar the JUnit console scans.
 [ -d cuda-backend/target/test-classes ] || { echo "gpu-bundle.sh: cuda-backend/target/test-classes missing" >&2; exit 1; }
 "$jdk/bin/jar" cf "$bundle/tests/kiln-cuda-tests.jar" -C cuda-backend/target/test-classes .
+# The OpenCL backend's test classes, for OpenClGemmBench (CLBlast and the portable kernels on the host's OpenCL GPU).
+[ -d opencl-backend/target/test-classes ] || { echo "gpu-bundle.sh: opencl-backend/target/test-classes missing" >&2; exit 1; }
+"$jdk/bin/jar" cf "$bundle/tests/kiln-opencl-tests.jar" -C opencl-backend/target/test-classes .
 
 # ---------------------------------------------------------------- JUnit console
 mvn_run dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:$junit_version \

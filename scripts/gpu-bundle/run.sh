@@ -5,7 +5,8 @@
 #   ./run.sh OUTDIR
 #
 # Writes into OUTDIR: env.txt, cuda-probe.json, junit/ (JUnit XML of the CUDA test suite),
-# info.txt, verify-cuda.json, verify-opencl.json, bench-gemm.json, train-cuda-b{64,512}-{sgd,adam}
+# info.txt, verify-cuda.json, verify-opencl.json, verify-opencl-portable.json, bench-gemm.json,
+# bench-gemm-opencl.json, train-cuda-b{64,512}-{sgd,adam}
 # .json/.log, torch-gemm.json and torch-train.json (PyTorch on the same GPU, when python3 has
 # torch with CUDA), a .log per step, and summary.txt / summary.json. Exit status: 0 all passed,
 # 3 CUDA unavailable, 1 a step failed. Environment: KILN_TRAIN_EPOCHS (10), KILN_TRAIN_ARGS
@@ -177,6 +178,20 @@ fi
 if [ -n "$ocl" ]; then
   echo "OpenCL driver: $ocl" >> "$out/env.txt"
   kiln_step verify-opencl "$out/verify-opencl.json" "$out/verify-opencl.log" verify --backend opencl --json
+  # The portable GEMM kernels on that device too (the default above is CLBlast where it loads).
+  saved=("${jopts[@]}")
+  jopts+=(-Dkiln.opencl.gemm=portable)
+  kiln_step verify-opencl-portable "$out/verify-opencl-portable.json" "$out/verify-opencl-portable.log" \
+    verify --backend opencl --json
+  jopts=("${saved[@]}")
+  with_timeout "${java[@]}" "${jopts[@]}" -cp "$cp" dev.kiln.opencl.OpenClGemmBench "$out/bench-gemm-opencl.json" 10 \
+    >"$out/bench-gemm-opencl.log" 2>&1
+  rc=$?
+  if [ $rc -eq 0 ]; then
+    record bench-gemm-opencl "passed" "bench-gemm-opencl.json"
+  else
+    record bench-gemm-opencl "FAILED" "exit $rc: $(tail -n1 "$out/bench-gemm-opencl.log" | cut -c1-160)"
+  fi
 else
   record verify-opencl "skipped" "no OpenCL driver (no ICD file, no libnvidia-opencl.so.1)"
   echo '{"status":"skipped","reason":"no OpenCL driver on this host"}' > "$out/verify-opencl.json"
