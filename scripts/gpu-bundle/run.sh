@@ -157,10 +157,6 @@ else
   record junit-cuda "FAILED" "$counts, exit $junit_rc (junit/, junit.log)"
 fi
 
-# ---------------------------------------------------------------- 4. kiln info / verify
-kiln_step kiln-info "$out/info.txt" "$out/info.log" info
-kiln_step verify-cuda "$out/verify-cuda.json" "$out/verify-cuda.log" verify --backend cuda --json
-
 # OpenCL: the host's NVIDIA OpenCL driver, through the bundled ICD loader. Containers often have
 # libnvidia-opencl.so.1 but no /etc/OpenCL/vendors/nvidia.icd: then write one in OUTDIR.
 ocl=""
@@ -175,6 +171,11 @@ if ldconfig -p 2>/dev/null | grep -q 'libnvidia-opencl\.so\.1' && ! grep -qs 'li
 elif ls /etc/OpenCL/vendors/*.icd >/dev/null 2>&1; then
   ocl="/etc/OpenCL/vendors: $(cd /etc/OpenCL/vendors && ls ./*.icd | tr '\n' ' ')"
 fi
+
+# ---------------------------------------------------------------- 4. kiln info / verify
+kiln_step kiln-info "$out/info.txt" "$out/info.log" info
+kiln_step verify-cuda "$out/verify-cuda.json" "$out/verify-cuda.log" verify --backend cuda --json
+
 if [ -n "$ocl" ]; then
   echo "OpenCL driver: $ocl" >> "$out/env.txt"
   kiln_step verify-opencl "$out/verify-opencl.json" "$out/verify-opencl.log" verify --backend opencl --json
