@@ -458,7 +458,7 @@ final class CudaEngine extends KernelOps {
                 op, "cuLaunchKernel(" + kernel + ")");
     }
 
-    /** The most arguments a kernel takes (adam_step has 16). */
+    /** The most arguments a kernel may take (adam_step, the longest, has 14). */
     static final int MAX_ARGS = 24;
     /** Slot i holds argument i (little-endian, as the device reads it). */
     private final ByteBuffer argSlots = ByteBuffer.allocateDirect(8 * MAX_ARGS).order(ByteOrder.nativeOrder());

@@ -11,6 +11,7 @@ import dev.kiln.core.RmsPropParams;
 import dev.kiln.core.SgdParams;
 import dev.kiln.core.spi.ComputeEngine;
 import dev.kiln.core.spi.DeviceBuffer;
+import dev.kiln.kernels.GemmPlan;
 
 /**
  * The op set of {@link ComputeEngine} expressed as launches of the shared kernels (kiln-kernels):
@@ -96,55 +97,27 @@ abstract class KernelOps implements ComputeEngine {
     }
 
     /**
-     * The portable kernels (the benchmark also calls this directly to compare with cuBLAS):
-     * split-K ({@link #splitsFor}) for few tiles of C over a long k, the 128x128-tile
-     * {@code gemm_big} for large products ({@link #bigTileGemm}), else {@code gemm_tiled}.
+     * The portable kernels (the benchmark also calls this directly to compare with cuBLAS), as
+     * {@link GemmPlan} chooses by shape: split-K, {@code gemm_big} or {@code gemm_tiled}.
      */
     final void portableGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceBuffer a,
                             DeviceBuffer b, float beta, DeviceBuffer c) {
-        if (splitsFor(m, n, k, gemmTile()) > 1) {
+        if (GemmPlan.splits(m, n, k, gemmTile()) > 1) {
             splitGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
-        } else if (bigTileGemm(m, n)) {
+        } else if (GemmPlan.big(m, n)) {
             bigGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
         } else {
             tiledGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
         }
     }
 
-    /** Split-K is considered from this inner dimension up, and below this many tiles of C. */
-    static final int SPLIT_MIN_K = 256;
-    static final int SPLIT_MAX_TILES = 64;
-    /** Each split covers at least this much of k, and the splits aim at this many blocks in all. */
-    static final int SPLIT_MIN_CHUNK = 32;
-    static final int SPLIT_TARGET_BLOCKS = 256;
-
-    /**
-     * How many k-splits {@code gemm_tiled_split} uses for this shape (1: no split). A function of
-     * the shape and the tile size only, never of the device, so that results are the same on every
-     * GPU with the same kernels.
-     */
-    static int splitsFor(int m, int n, int k, int tile) {
-        long tiles = (long) ceilDiv(m, tile) * ceilDiv(n, tile);
-        if (k < SPLIT_MIN_K || tiles >= SPLIT_MAX_TILES) {
-            return 1;
-        }
-        int splits = (int) Math.min(ceilDiv(k, SPLIT_MIN_CHUNK), ceilDiv(SPLIT_TARGET_BLOCKS, (int) tiles));
-        return splits < 2 ? 1 : ceilDiv(k, splitChunk(k, splits));
-    }
-
-    /** The k-range of one split: k / splits rounded up to a multiple of the kernel's 16-deep step. */
-    static int splitChunk(int k, int splits) {
-        return ceilDiv(ceilDiv(k, splits), 16) * 16;
-    }
-
-    /** {@code gemm_tiled_split} + {@code gemm_split_reduce} (benchmarks and tests; at least 1 split). */
+    /** {@code gemm_tiled_split} + {@code gemm_split_reduce}, with GemmPlan's splits (at least 2 where k allows). */
     final void splitGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceBuffer a,
                          DeviceBuffer b, float beta, DeviceBuffer c) {
         int ts = gemmTile();
         int rts = ts / gemmWorkPerThread();
-        int splits = Math.max(1, splitsFor(m, n, k, ts));
-        int chunk = splitChunk(k, splits);
-        splits = ceilDiv(k, chunk);
+        int chunk = GemmPlan.chunk(k, Math.max(2, GemmPlan.splits(m, n, k, ts)));
+        int splits = ceilDiv(k, chunk);
         DeviceBuffer work = allocate(DType.F32, Math.multiplyExact(splits, m * n));
         try {
             launch("gemm", "gemm_tiled_split", ceilDiv(n, ts), ceilDiv(m, ts) * splits, rts, rts,
@@ -155,28 +128,11 @@ abstract class KernelOps implements ComputeEngine {
         }
     }
 
-    /** Threads per block of {@code gemm_big}, and the edge of its square tile of C. */
-    static final int BIG_THREADS = 256;
-    static final int BIG_TILE = 128;
-
-    /** gemm_big takes over from this many 128x128 tiles of C (a 512 x 512 product) up. */
-    static final int BIG_MIN_TILES = 16;
-
-    /**
-     * Whether {@code gemm_big} should run: measured on an H200, it beats {@code gemm_tiled} from
-     * 512 x 512 up (0.078 against 0.086 ms there, 3.45 against 8.6 ms at 4096) and ties below. A
-     * function of the shape only, so every GPU runs the same kernel, with the same rounding, for a
-     * given product.
-     */
-    static boolean bigTileGemm(int m, int n) {
-        return m >= BIG_TILE && n >= BIG_TILE && (long) ceilDiv(m, BIG_TILE) * ceilDiv(n, BIG_TILE) >= BIG_MIN_TILES;
-    }
-
     /** {@code gemm_big} whatever the shape (benchmarks and tests). */
     final void bigGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceBuffer a,
                        DeviceBuffer b, float beta, DeviceBuffer c) {
-        launch("gemm", "gemm_big", ceilDiv(n, BIG_TILE), ceilDiv(m, BIG_TILE), BIG_THREADS, 1,
-                flag(transA), flag(transB), m, n, k, alpha, a, b, beta, c);
+        launch("gemm", "gemm_big", ceilDiv(n, GemmPlan.BIG_TILE), ceilDiv(m, GemmPlan.BIG_TILE),
+                GemmPlan.BIG_THREADS, 1, flag(transA), flag(transB), m, n, k, alpha, a, b, beta, c);
     }
 
     /** {@code gemm_tiled} whatever the shape (benchmarks and tests). */

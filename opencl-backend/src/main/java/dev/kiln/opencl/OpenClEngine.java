@@ -14,6 +14,7 @@ import dev.kiln.core.spi.ComputeEngine;
 import dev.kiln.core.spi.DeviceBuffer;
 import dev.kiln.core.spi.DeviceInfo;
 import dev.kiln.core.spi.DeviceType;
+import dev.kiln.kernels.GemmPlan;
 import dev.kiln.kernels.KernelSources;
 import org.jocl.CL;
 import org.jocl.CLException;
@@ -108,12 +109,8 @@ public final class OpenClEngine implements ComputeEngine {
     private final ClBuffer errorFlag;
     private final ClBuffer dummy;
     private final GemmPath requestedGemm;
-    /** gemm_big (gemm.kc): 256 work-items, a 128x128 tile of C, two 16 x 132 float tiles of local memory. */
-    private static final int BIG_THREADS = 256;
-    private static final int BIG_TILE = 128;
-    private static final long BIG_LOCAL_BYTES = 2L * 16 * 132 * 4;
+    /** Whether gemm_big fits: work-groups of GemmPlan.BIG_THREADS and its local memory. */
     private final boolean bigGemmFits;
-    private final int computeUnits;
     private GemmPath gemmPath;
     private String gemmName;
     private boolean flagPending;
@@ -132,9 +129,8 @@ public final class OpenClEngine implements ComputeEngine {
         // about twice the throughput of 16x16 work-items with 4x4 blocks); tiny devices get 16x16 tiles.
         this.gemmTs = maxWg >= 64 ? 64 : 16;
         this.gemmWpt = maxWg >= 64 ? 8 : 4;
-        this.bigGemmFits = maxWg >= BIG_THREADS
-                && ClDevices.deviceLong(device, CL_DEVICE_LOCAL_MEM_SIZE) >= BIG_LOCAL_BYTES;
-        this.computeUnits = Math.max(1, ClDevices.deviceInt(device, CL_DEVICE_MAX_COMPUTE_UNITS));
+        this.bigGemmFits = maxWg >= GemmPlan.BIG_THREADS
+                && ClDevices.deviceLong(device, CL_DEVICE_LOCAL_MEM_SIZE) >= GemmPlan.BIG_LOCAL_BYTES;
         this.requestedGemm = options.gemm();
         chooseGemm(options.gemm());  // first: an explicit clblast request that cannot be met fails before we hold anything
         try {
@@ -379,42 +375,27 @@ public final class OpenClEngine implements ComputeEngine {
 
     /**
      * Runs the portable kernels (also used directly by tests and the benchmark harness). On GPUs,
-     * the CUDA backend's choice (a function of the shape only): split-K for few tiles of C over a
-     * long k, the 128x128-tile {@code gemm_big} from 512 x 512 up, else {@code gemm_tiled}. On
-     * CPU devices (POCL), {@code gemm_tiled}, the kernel measured there.
+     * {@link GemmPlan}'s choice by shape, as on CUDA: split-K, {@code gemm_big} or
+     * {@code gemm_tiled}. On CPU devices (POCL), {@code gemm_tiled}, the kernel measured fastest
+     * there ({@code gemm_big} was 7x slower on a 64 x 128 x 784 product).
      */
     void portableGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceBuffer a,
                       DeviceBuffer b, float beta, DeviceBuffer c) {
-        if (info.type() == DeviceType.GPU && splitsFor(m, n, k) > 1) {
+        boolean gpu = info.type() == DeviceType.GPU;
+        if (gpu && GemmPlan.splits(m, n, k, gemmTs) > 1) {
             splitGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
-        } else if (info.type() == DeviceType.GPU && bigGemmFits && m >= BIG_TILE && n >= BIG_TILE
-                && (long) ceilDiv(m, BIG_TILE) * ceilDiv(n, BIG_TILE) >= 16) {
+        } else if (gpu && bigGemmFits && GemmPlan.big(m, n)) {
             bigGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
         } else {
             tiledGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
         }
     }
 
-    /** Split-K as the CUDA backend chooses it (KernelOps.splitsFor there): 1 means no split. */
-    int splitsFor(int m, int n, int k) {
-        long tiles = (long) ceilDiv(m, gemmTs) * ceilDiv(n, gemmTs);
-        if (k < 256 || tiles >= 64) {
-            return 1;
-        }
-        int splits = (int) Math.min(ceilDiv(k, 32), ceilDiv(256, (int) tiles));
-        return splits < 2 ? 1 : ceilDiv(k, splitChunk(k, splits));
-    }
-
-    private static int splitChunk(int k, int splits) {
-        return ceilDiv(ceilDiv(k, splits), 16) * 16;
-    }
-
-    /** {@code gemm_tiled_split} + {@code gemm_split_reduce}, at least 2 splits when k allows. */
+    /** {@code gemm_tiled_split} + {@code gemm_split_reduce}, with GemmPlan's splits (at least 2 where k allows). */
     void splitGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceBuffer a,
                    DeviceBuffer b, float beta, DeviceBuffer c) {
-        int splits = Math.max(Math.min(2, ceilDiv(k, 16)), splitsFor(m, n, k));
-        int chunk = splitChunk(k, splits);
-        splits = ceilDiv(k, chunk);
+        int chunk = GemmPlan.chunk(k, Math.max(2, GemmPlan.splits(m, n, k, gemmTs)));
+        int splits = ceilDiv(k, chunk);
         int rts = gemmTs / gemmWpt;
         ClBuffer work = allocate(DType.F32, Math.multiplyExact(splits, m * n));
         try {
@@ -438,8 +419,8 @@ public final class OpenClEngine implements ComputeEngine {
         if (!bigGemmFits) {
             throw new IllegalStateException("gemm_big does not fit " + info.name());
         }
-        run("gemm", "gemm_big", new long[] {(long) ceilDiv(n, BIG_TILE) * BIG_THREADS, ceilDiv(m, BIG_TILE)},
-                new long[] {BIG_THREADS, 1}, transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, b, beta, c);
+        run("gemm", "gemm_big", new long[] {(long) ceilDiv(n, GemmPlan.BIG_TILE) * GemmPlan.BIG_THREADS,
+            ceilDiv(m, GemmPlan.BIG_TILE)}, new long[] {GemmPlan.BIG_THREADS, 1}, transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, b, beta, c);
     }
 
     /** {@code gemm_tiled} whatever the shape. */
