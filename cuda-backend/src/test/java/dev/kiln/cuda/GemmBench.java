@@ -3,16 +3,15 @@ package dev.kiln.cuda;
 import dev.kiln.core.DType;
 import dev.kiln.core.json.Json;
 import dev.kiln.core.spi.ProbeResult;
+import dev.kiln.testkit.GemmTiming;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * A short GEMM timing run for the GPU bundle (JMH-free, so it fits in the bundle's test classes):
@@ -123,64 +122,15 @@ public final class GemmBench {
     }
 
     private static Map<String, Object> time(CudaEngine e, String impl, int m, int n, int k, int reps) {
-        Random rnd = new Random(1);
-        float[] a = new float[m * k];
-        float[] b = new float[k * n];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = rnd.nextFloat() - 0.5f;
-        }
-        for (int i = 0; i < b.length; i++) {
-            b[i] = rnd.nextFloat() - 0.5f;
-        }
-        CudaBuffer da = e.allocate(DType.F32, a.length);
-        CudaBuffer db = e.allocate(DType.F32, b.length);
-        CudaBuffer dc = e.allocate(DType.F32, m * n);
-        try {
-            e.upload(a, 0, da, 0, a.length);
-            e.upload(b, 0, db, 0, b.length);
-            Runnable op = switch (impl) {
-                case "cublas" -> () -> e.gemm(false, false, m, n, k, 1f, da, db, 0f, dc);
-                case "gemm_tiled" -> () -> e.tiledGemm(false, false, m, n, k, 1f, da, db, 0f, dc);
-                case "gemm_big" -> () -> e.bigGemm(false, false, m, n, k, 1f, da, db, 0f, dc);
-                case "gemm_tiled_split" -> () -> e.splitGemm(false, false, m, n, k, 1f, da, db, 0f, dc);
-                default -> () -> e.portableGemm(false, false, m, n, k, 1f, da, db, 0f, dc);
-            };
-            // Small shapes take microseconds: time a batch of launches per sample.
-            int inner = (long) m * n * k < 50_000_000L ? 50 : 1;
-            for (int i = 0; i < 3; i++) {
-                op.run();
-            }
-            e.synchronize();
-            double[] ms = new double[reps];
-            for (int r = 0; r < reps; r++) {
-                long t0 = System.nanoTime();
-                for (int i = 0; i < inner; i++) {
-                    op.run();
-                }
-                e.synchronize();
-                ms[r] = (System.nanoTime() - t0) / 1e6 / inner;
-            }
-            Arrays.sort(ms);
-            double median = ms[reps / 2];
-            Map<String, Object> r = new LinkedHashMap<>();
-            r.put("impl", impl);
-            r.put("m", m);
-            r.put("n", n);
-            r.put("k", k);
-            r.put("median_ms", median);
-            r.put("min_ms", ms[0]);
-            r.put("gflops", 2.0 * m * n * k / (median * 1e6));
-            if ((long) m * n <= 2048L * 2048) {
-                float[] c = new float[m * n];
-                e.download(dc, 0, c, 0, c.length);
-                r.put("c", c);
-            }
-            return r;
-        } finally {
-            e.free(da);
-            e.free(db);
-            e.free(dc);
-        }
+        GemmTiming.Gemm g = switch (impl) {
+            case "cublas" -> (mm, nn, kk, a, b, c) -> e.gemm(false, false, mm, nn, kk, 1f, a, b, 0f, c);
+            case "gemm_tiled" -> (mm, nn, kk, a, b, c) -> e.tiledGemm(false, false, mm, nn, kk, 1f, a, b, 0f, c);
+            case "gemm_big" -> (mm, nn, kk, a, b, c) -> e.bigGemm(false, false, mm, nn, kk, 1f, a, b, 0f, c);
+            case "gemm_tiled_split" -> (mm, nn, kk, a, b, c) -> e.splitGemm(false, false, mm, nn, kk, 1f, a, b, 0f, c);
+            default -> (mm, nn, kk, a, b, c) -> e.portableGemm(false, false, mm, nn, kk, 1f, a, b, 0f, c);
+        };
+        // Results up to 2048 x 2048 come back, to compare the implementations.
+        return GemmTiming.time(e, impl, g, m, n, k, reps, (long) m * n <= 2048L * 2048);
     }
 
     private static void write(Path out, Map<String, Object> doc) throws Exception {
