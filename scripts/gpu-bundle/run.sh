@@ -6,8 +6,8 @@
 #
 # Writes into OUTDIR: env.txt, cuda-probe.json, junit/ (JUnit XML of the CUDA test suite),
 # info.txt, verify-cuda.json, verify-opencl.json, verify-opencl-portable.json, bench-gemm.json,
-# bench-gemm-opencl.json, train-cuda-b{64,512}-{sgd,adam}
-# .json/.log, torch-gemm.json and torch-train.json (PyTorch on the same GPU, when python3 has
+# bench-gemm-opencl.json, train-cuda-b{64,512}-{sgd,adam}.json/.log, torch-gemm.json and
+# torch-train.json (PyTorch on the same GPU, when python3 has
 # torch with CUDA), a .log per step, and summary.txt / summary.json. Exit status: 0 all passed,
 # 3 CUDA unavailable, 1 a step failed. Environment: KILN_TRAIN_EPOCHS (10), KILN_TRAIN_ARGS
 # (extra kiln train options), KILN_STEP_TIMEOUT (seconds per step, 1800), KILN_PYTHON (python3),
