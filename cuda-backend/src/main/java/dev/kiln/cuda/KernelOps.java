@@ -116,7 +116,7 @@ abstract class KernelOps implements ComputeEngine {
                          DeviceBuffer b, float beta, DeviceBuffer c) {
         int ts = gemmTile();
         int rts = ts / gemmWorkPerThread();
-        int chunk = GemmPlan.chunk(k, Math.max(2, GemmPlan.splits(m, n, k, ts)));
+        int chunk = GemmPlan.splitChunk(m, n, k, ts);
         int splits = ceilDiv(k, chunk);
         DeviceBuffer work = allocate(DType.F32, Math.multiplyExact(splits, m * n));
         try {

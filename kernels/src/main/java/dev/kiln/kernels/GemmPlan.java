@@ -53,6 +53,15 @@ public final class GemmPlan {
         return ceilDiv(ceilDiv(k, Math.max(1, splits)), K_STEP) * K_STEP;
     }
 
+    /**
+     * The k-range per split when {@code gemm_tiled_split} runs this product: {@link #splits}'s, or
+     * two splits where the plan would not split (the kernel called directly, by tests and
+     * benchmarks). The number of splits is then {@code ceil(k / chunk)}.
+     */
+    public static int splitChunk(int m, int n, int k, int tile) {
+        return chunk(k, Math.max(2, splits(m, n, k, tile)));
+    }
+
     /** Whether {@code gemm_big} runs this product (when split-K does not). */
     public static boolean big(int m, int n) {
         return m >= BIG_TILE && n >= BIG_TILE && (long) ceilDiv(m, BIG_TILE) * ceilDiv(n, BIG_TILE) >= BIG_MIN_TILES;

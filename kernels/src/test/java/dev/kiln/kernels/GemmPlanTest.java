@@ -16,6 +16,8 @@ class GemmPlanTest {
         assertEquals(1, GemmPlan.splits(64, 128, 200, 64), "k below 256");
         assertEquals(1, GemmPlan.splits(1024, 1024, 1024, 64), "enough tiles");
         assertEquals(1, GemmPlan.splits(64, 10, 64, 64));
+        assertEquals(32, GemmPlan.splitChunk(64, 128, 784, 64), "the plan's chunk where it splits");
+        assertEquals(48, GemmPlan.splitChunk(33, 17, 65, 64), "two splits where it would not");
     }
 
     @Test

@@ -394,7 +394,7 @@ public final class OpenClEngine implements ComputeEngine {
     /** {@code gemm_tiled_split} + {@code gemm_split_reduce}, with GemmPlan's splits (at least 2 where k allows). */
     void splitGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceBuffer a,
                    DeviceBuffer b, float beta, DeviceBuffer c) {
-        int chunk = GemmPlan.chunk(k, Math.max(2, GemmPlan.splits(m, n, k, gemmTs)));
+        int chunk = GemmPlan.splitChunk(m, n, k, gemmTs);
         int splits = ceilDiv(k, chunk);
         int rts = gemmTs / gemmWpt;
         ClBuffer work = allocate(DType.F32, Math.multiplyExact(splits, m * n));
@@ -420,7 +420,8 @@ public final class OpenClEngine implements ComputeEngine {
             throw new IllegalStateException("gemm_big does not fit " + info.name());
         }
         run("gemm", "gemm_big", new long[] {(long) ceilDiv(n, GemmPlan.BIG_TILE) * GemmPlan.BIG_THREADS,
-            ceilDiv(m, GemmPlan.BIG_TILE)}, new long[] {GemmPlan.BIG_THREADS, 1}, transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, b, beta, c);
+            ceilDiv(m, GemmPlan.BIG_TILE)}, new long[] {GemmPlan.BIG_THREADS, 1},
+                transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, b, beta, c);
     }
 
     /** {@code gemm_tiled} whatever the shape. */
