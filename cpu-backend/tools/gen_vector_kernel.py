@@ -10,6 +10,7 @@ Edge tiles run the full body on zero-padded panels (see the dispatch's Javadoc).
 """
 import sys
 ROWS=[12,8,6]  # tile heights: 12 (and 8 for short M) for 512-bit vectors, 6 for narrower ones
+QUARTER=4  # the 12-row kernel's remainder tile: a last panel of at most 8 rows runs as one or two of these
 NARROW_ROWS=[16,6]  # the one-vector-wide variant's tile heights (NARROW_MR)
 def body(R, V):
     L=[]; w=L.append
@@ -89,7 +90,8 @@ def gen(cls):
     w(" * and an 8 x 2-vector variant for products whose M is a multiple of 8 but not of 12 (a batch of")
     w(" * 64 rows fills 8 panels of 8, where 12-row panels compute 72); with narrower vectors (AVX2 has")
     w(" * 16 registers) a 6 x 2-vector tile; and a 16 x 1-vector variant (6 x 1 with narrow vectors) for")
-    w(" * products at most one vector wide (the MLP's 10 classes). One FMA per lane and step.")
+    w(" * products at most one vector wide (the MLP's 10 classes). The 12-row kernel runs a last panel")
+    w(" * of at most 8 rows as one or two 4 x 2-vector tiles. One FMA per lane and step.")
     w(" * Edge tiles run the full tile on the zero-padded panels (see {@link #tile}). Loaded only when")
     w(" * the module is present.")
     w(" *")
@@ -112,7 +114,9 @@ def gen(cls):
     w("    static final int MR_SHORT = L >= 16 ? 8 : 0;")
     w("    static final int NR = 2 * L;")
     w("    /** Rows of the one-vector-wide variant: 16 accumulators where 32 registers hold them, else 6. */")
-    w("    static final int NARROW_MR = L >= 16 ? 16 : 6;\n")
+    w("    static final int NARROW_MR = L >= 16 ? 16 : 6;")
+    w("    /** Rows of the remainder tile that the 12-row kernel uses for a last panel of at most 8 rows. */")
+    w(f"    static final int QUARTER = {QUARTER};\n")
     w("    /** This kernel's tile height: {@link #MR}, {@link #MR_SHORT} or {@link #NARROW_MR}. */")
     w("    private final int mr;")
     w("    /** This kernel's tile width in vectors: 2, or 1 for the narrow variant. */")
@@ -154,7 +158,8 @@ def gen(cls):
     w("    @Override\n    public String describe() {")
     w("        return \"vector \" + mr + \"x\" + nr() + \" (\" + S.vectorBitSize() + \"-bit)\";\n    }\n")
     w("    /**")
-    w("     * Always the full MR x 2-vector tile, whatever {@code rows} and {@code cols}: a packed panel is")
+    w("     * The full MR x 2-vector tile, whatever {@code rows} and {@code cols} (except the 12-row kernel's")
+    w("     * last panels of at most 8 rows, which run as 4-row tiles): a packed panel is")
     w("     * zero-padded to MR rows and NR columns, and an operand read in place is a whole panel, so the")
     w("     * full tile reads only valid memory, and {@link #merge} writes only the rows x cols corner.")
     w("     * Each element's sum is the same fused multiply-add chain in every tile shape, so results are")
@@ -191,6 +196,18 @@ def gen(cls):
     w("                rows6x2(kc, ap, aOff, aRowStride, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);")
     w("            }")
     w("        } else if (mr == 12) {")
+    w("            if (rows <= 2 * QUARTER) {")
+    w("                // A last panel of at most 8 rows (a 64-row batch: 5 panels of 12, then 4 rows):")
+    w("                // one or two 4-row tiles instead of the full 12 on zero padding. Packed panels")
+    w("                // keep their 12-row layout (aStep); only whole panels are read in place.")
+    w("                int top = Math.min(rows, QUARTER);")
+    w("                tile4x2(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, top, cols, alpha, beta, first, t);")
+    w("                if (rows > QUARTER) {")
+    w("                    tile4x2(kc, ap, aOff + QUARTER, aStep, bp, bOff, bStep, c, cOff + QUARTER * ldc, ldc,")
+    w("                            rows - QUARTER, cols, alpha, beta, first, t);")
+    w("                }")
+    w("                return;")
+    w("            }")
     w("            tile12x2(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);")
     w("        } else if (mr == 8) {")
     w("            tile8x2(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);")
@@ -198,7 +215,7 @@ def gen(cls):
     w("            tile6x2(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);")
     w("        }")
     w("    }\n")
-    for R in ROWS:
+    for R in ROWS + [QUARTER]:
         L.extend(body(R,2)); w("")
     for R in ROWS:
         L.extend(bodyRow(R,2)); w("")

@@ -9,7 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
  * and an 8 x 2-vector variant for products whose M is a multiple of 8 but not of 12 (a batch of
  * 64 rows fills 8 panels of 8, where 12-row panels compute 72); with narrower vectors (AVX2 has
  * 16 registers) a 6 x 2-vector tile; and a 16 x 1-vector variant (6 x 1 with narrow vectors) for
- * products at most one vector wide (the MLP's 10 classes). One FMA per lane and step.
+ * products at most one vector wide (the MLP's 10 classes). The 12-row kernel runs a last panel
+ * of at most 8 rows as one or two 4 x 2-vector tiles. One FMA per lane and step.
  * Edge tiles run the full tile on the zero-padded panels (see {@link #tile}). Loaded only when
  * the module is present.
  *
@@ -33,6 +34,8 @@ final class VectorGemmKernel implements GemmKernel {
     static final int NR = 2 * L;
     /** Rows of the one-vector-wide variant: 16 accumulators where 32 registers hold them, else 6. */
     static final int NARROW_MR = L >= 16 ? 16 : 6;
+    /** Rows of the remainder tile that the 12-row kernel uses for a last panel of at most 8 rows. */
+    static final int QUARTER = 4;
 
     /** This kernel's tile height: {@link #MR}, {@link #MR_SHORT} or {@link #NARROW_MR}. */
     private final int mr;
@@ -92,7 +95,8 @@ final class VectorGemmKernel implements GemmKernel {
     }
 
     /**
-     * Always the full MR x 2-vector tile, whatever {@code rows} and {@code cols}: a packed panel is
+     * The full MR x 2-vector tile, whatever {@code rows} and {@code cols} (except the 12-row kernel's
+     * last panels of at most 8 rows, which run as 4-row tiles): a packed panel is
      * zero-padded to MR rows and NR columns, and an operand read in place is a whole panel, so the
      * full tile reads only valid memory, and {@link #merge} writes only the rows x cols corner.
      * Each element's sum is the same fused multiply-add chain in every tile shape, so results are
@@ -129,6 +133,18 @@ final class VectorGemmKernel implements GemmKernel {
                 rows6x2(kc, ap, aOff, aRowStride, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
             }
         } else if (mr == 12) {
+            if (rows <= 2 * QUARTER) {
+                // A last panel of at most 8 rows (a 64-row batch: 5 panels of 12, then 4 rows):
+                // one or two 4-row tiles instead of the full 12 on zero padding. Packed panels
+                // keep their 12-row layout (aStep); only whole panels are read in place.
+                int top = Math.min(rows, QUARTER);
+                tile4x2(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, top, cols, alpha, beta, first, t);
+                if (rows > QUARTER) {
+                    tile4x2(kc, ap, aOff + QUARTER, aStep, bp, bOff, bStep, c, cOff + QUARTER * ldc, ldc,
+                            rows - QUARTER, cols, alpha, beta, first, t);
+                }
+                return;
+            }
             tile12x2(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
         } else if (mr == 8) {
             tile8x2(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
@@ -419,6 +435,59 @@ final class VectorGemmKernel implements GemmKernel {
         c4_1.intoArray(t, 8 * L + L);
         c5_0.intoArray(t, 10 * L);
         c5_1.intoArray(t, 10 * L + L);
+        merge(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
+    }
+
+    /** The 4 x 2-vector tile. */
+    private static void tile4x2(int kc, float[] ap, int aOff, int aStep, float[] bp, int bOff, int bStep,
+            float[] c, int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first, float[] t) {
+        FloatVector c0_0 = FloatVector.zero(S);
+        FloatVector c0_1 = FloatVector.zero(S);
+        FloatVector c1_0 = FloatVector.zero(S);
+        FloatVector c1_1 = FloatVector.zero(S);
+        FloatVector c2_0 = FloatVector.zero(S);
+        FloatVector c2_1 = FloatVector.zero(S);
+        FloatVector c3_0 = FloatVector.zero(S);
+        FloatVector c3_1 = FloatVector.zero(S);
+        int ai = aOff;
+        int bi = bOff;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c0_0 = a0.fma(b0, c0_0);
+            c0_1 = a0.fma(b1, c0_1);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c1_0 = a1.fma(b0, c1_0);
+            c1_1 = a1.fma(b1, c1_1);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c2_0 = a2.fma(b0, c2_0);
+            c2_1 = a2.fma(b1, c2_1);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c3_0 = a3.fma(b0, c3_0);
+            c3_1 = a3.fma(b1, c3_1);
+            ai += aStep;
+            bi += bStep;
+        }
+        if (first && beta == 0f && alpha == 1f && rows == 4 && cols == 2 * L) {
+            c0_0.intoArray(c, cOff);
+            c0_1.intoArray(c, cOff + L);
+            c1_0.intoArray(c, cOff + ldc);
+            c1_1.intoArray(c, cOff + ldc + L);
+            c2_0.intoArray(c, cOff + 2 * ldc);
+            c2_1.intoArray(c, cOff + 2 * ldc + L);
+            c3_0.intoArray(c, cOff + 3 * ldc);
+            c3_1.intoArray(c, cOff + 3 * ldc + L);
+            return;
+        }
+        c0_0.intoArray(t, 0 * L);
+        c0_1.intoArray(t, 0 * L + L);
+        c1_0.intoArray(t, 2 * L);
+        c1_1.intoArray(t, 2 * L + L);
+        c2_0.intoArray(t, 4 * L);
+        c2_1.intoArray(t, 4 * L + L);
+        c3_0.intoArray(t, 6 * L);
+        c3_1.intoArray(t, 6 * L + L);
         merge(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
     }
 

@@ -149,14 +149,17 @@ class GemmTest {
         }
         assertFalse(simd.gemmKernel().contains("8x"), "the 8-row kernel is opt-in: " + simd.gemmKernel());
         assertFalse(scalar.simd());
-        // The MLP's shapes (a 64-row batch takes the 8-row kernel where it is on), odd edges,
+        // The MLP's shapes (a 64-row batch takes the 8-row kernel where it is on, else 5 panels of
+        // 12 and a 4-row remainder tile), odd edges,
         // and alpha/beta pairs that take the kernels' direct store (1, 0), the accumulating merge
         // (1, 1) and the general merge.
         // The narrow kernel takes outputs at most 16 wide: the MLP's 64 x 10 layer (both ways round)
         // and widths at its edge, with a K of several blocks, and one big enough for both threads.
         int[][] shapes = {{64, 128, 784}, {33, 17, 65}, {100, 70, 1000}, {7, 9, 11}, {64, 64, 128}, {64, 128, 64},
             {128, 64, 64}, {40, 30, 50}, {64, 10, 64}, {10, 64, 64}, {64, 64, 10}, {50, 16, 900}, {30, 1, 20},
-            {25, 15, 3}, {3000, 10, 200}};
+            {25, 15, 3}, {3000, 10, 200},
+            // last panels of 1-8 rows (run as one or two 4-row tiles), over several K blocks too
+            {13, 40, 30}, {20, 33, 400}, {68, 50, 800}, {16, 64, 1}, {130, 70, 90}};
         float[][] alphaBeta = {{0.75f, 0.5f}, {1f, 0f}, {1f, 1f}};
         for (int[] s : shapes) {
             for (int t = 0; t < 4; t++) {
