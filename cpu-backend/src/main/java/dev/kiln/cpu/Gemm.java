@@ -36,8 +36,14 @@ final class Gemm {
     static final double PACK_COST = 1.5;
     /** Below this many multiply-adds, the unpacked loops win. */
     static final long TINY = 16 * 16 * 16;
-    /** Below this many multiply-adds (about 40 us of work; waking a worker costs 5-20 us), one thread does all. */
-    static final long PARALLEL_MIN = 128L * 128 * 128;
+    /**
+     * Below this many multiply-adds (about 5 us of one thread's work), one thread does all. Waking
+     * a parked helper costs 5-20 us, but in a training step the helpers are still spinning from the
+     * last op, and the caller never waits for a helper that has not started (it claims the
+     * remaining tasks itself), so splitting costs little when no helper comes. The MLP's 64-row
+     * products (64 x 128 x 64: 10-11 us on one thread) take 6.5-7 us on two (JMH).
+     */
+    static final long PARALLEL_MIN = 64L * 64 * 64;
 
     private final GemmKernel kernel;
     /** A shorter tile for products whose M the main tile pads too much (see {@link #kernelFor}), or null. */
