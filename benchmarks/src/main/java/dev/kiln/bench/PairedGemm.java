@@ -1,0 +1,119 @@
+package dev.kiln.bench;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Kiln's CPU GEMM against OpenBLAS, interleaved in one process: each round times a batch of
+ * calls on one, then the same on the other, and the round's ratio compares the two. On a shared
+ * machine whose speed drifts from minute to minute (10-40% on the reference VM), the per-round
+ * ratios stay tight where JMH's separate forks, minutes apart, do not; JMH remains the record
+ * in {@code docs/benchmarks.md}, this is the check of a "1.0x OpenBLAS" claim.
+ *
+ * <pre>
+ * java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar dev.kiln.bench.PairedGemm \
+ *     [--threads 1] [--rounds 15] [shape ...]
+ * </pre>
+ * A shape is a square size ({@code 512}) or {@code MxNxK} with an optional {@code _TT} suffix
+ * for the transposes ({@code 64x128x784_NT}, as in {@link MlpGemmBenchmark}). Default: 256, 512,
+ * 1024 and 2048 square. With 2 threads the two libraries' idle threads (both spin a while before
+ * sleeping) can slow the other's first calls of a round; 1 thread is the clean comparison.
+ */
+public final class PairedGemm {
+    private PairedGemm() {
+    }
+
+    public static void main(String[] args) {
+        int threads = 1;
+        int rounds = 15;
+        java.util.List<String> shapes = new java.util.ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "-h", "--help" -> {
+                    System.out.println("usage: PairedGemm [--threads N] [--rounds R] [size | MxNxK[_TT] ...]");
+                    return;
+                }
+                default -> shapes.add(args[i]);
+            }
+        }
+        if (rounds < 3) {
+            throw new IllegalArgumentException("--rounds must be at least 3");
+        }
+        if (shapes.isEmpty()) {
+            shapes.addAll(java.util.List.of("256", "512", "1024", "2048"));
+        }
+        System.out.printf(Locale.ROOT, "%d thread(s), %d rounds; ratio = OpenBLAS time / Kiln time per round%n",
+                threads, rounds);
+        System.out.printf(Locale.ROOT, "%-22s %12s %12s %8s %8s %s%n", "shape", "kiln us", "openblas us",
+                "kiln GF", "ratio", "ratio p10-p90");
+        for (String shape : shapes) {
+            run(shape, threads, rounds);
+        }
+    }
+
+    private static void run(String shape, int threads, int rounds) {
+        String dims = shape;
+        boolean ta = false;
+        boolean tb = false;
+        int us = shape.indexOf('_');
+        if (us >= 0) {
+            String t = shape.substring(us + 1);
+            if (t.length() != 2 || !t.matches("[NT]{2}")) {
+                throw new IllegalArgumentException("transposes must be NN, NT, TN or TT: " + shape);
+            }
+            ta = t.charAt(0) == 'T';
+            tb = t.charAt(1) == 'T';
+            dims = shape.substring(0, us);
+        }
+        int[] mnk;
+        if (dims.contains("x")) {
+            mnk = Arrays.stream(dims.split("x")).mapToInt(Integer::parseInt).toArray();
+            if (mnk.length != 3) {
+                throw new IllegalArgumentException("a shape is a size or MxNxK: " + shape);
+            }
+        } else {
+            int n = Integer.parseInt(dims);
+            mnk = new int[] {n, n, n};
+        }
+        GemmTarget kiln = GemmTarget.open("cpu", threads, mnk[0], mnk[1], mnk[2], ta, tb);
+        GemmTarget blas = GemmTarget.open("openblas", threads, mnk[0], mnk[1], mnk[2], ta, tb);
+        try {
+            double flops = 2.0 * mnk[0] * mnk[1] * mnk[2];
+            // About 20 ms per batch: long enough to drown the switch, short enough to pair closely.
+            int reps = (int) Math.max(3, Math.min(1_000_000, 20e-3 * 80e9 / flops));
+            double[] tk = new double[rounds];
+            double[] tb2 = new double[rounds];
+            double[] ratio = new double[rounds];
+            for (int r = -2; r < rounds; r++) {
+                double a = time(kiln, reps);
+                double b = time(blas, reps);
+                if (r >= 0) {
+                    tk[r] = a;
+                    tb2[r] = b;
+                    ratio[r] = b / a;
+                }
+            }
+            Arrays.sort(tk);
+            Arrays.sort(tb2);
+            Arrays.sort(ratio);
+            double medK = tk[rounds / 2];
+            System.out.printf(Locale.ROOT, "%-22s %12.2f %12.2f %8.1f %7.2fx %5.2f-%.2f%n", shape, medK,
+                    tb2[rounds / 2], flops / medK / 1e3, ratio[rounds / 2], ratio[rounds / 10],
+                    ratio[rounds - 1 - rounds / 10]);
+        } finally {
+            kiln.close();
+            blas.close();
+        }
+    }
+
+    /** Mean microseconds per call over {@code reps} calls. */
+    private static double time(GemmTarget t, int reps) {
+        long s = System.nanoTime();
+        for (int i = 0; i < reps; i++) {
+            t.run();
+        }
+        return (System.nanoTime() - s) / 1e3 / reps;
+    }
+}
