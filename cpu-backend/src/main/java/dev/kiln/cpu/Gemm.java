@@ -164,7 +164,8 @@ final class Gemm {
             small(transA, transB, m, n, k, alpha, a, b, beta, c);
             return;
         }
-        WorkerPool workers = work >= PARALLEL_MIN ? pool : null;
+        // One thread: no pool, so C stays in the cache-sized blocks rather than TASKS_PER_THREAD of them.
+        WorkerPool workers = work >= PARALLEL_MIN && pool != null && pool.threads() > 1 ? pool : null;
         if (transB && (transA || transposedCheaper(m, n, k))) {
             // C^T = op(B)^T op(A)^T: B becomes the broadcast operand, read without transposition,
             // and A needs the transposing pack instead (none at all for TT). The tiles are then
