@@ -12,30 +12,38 @@ import java.util.Locale;
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar dev.kiln.bench.PairedGemm \
- *     [--threads 1] [--rounds 15] [shape ...]
+ *     [--rounds 15] [shape ...]
  * </pre>
  * A shape is a square size ({@code 512}) or {@code MxNxK} with an optional {@code _TT} suffix
  * for the transposes ({@code 64x128x784_NT}, as in {@link MlpGemmBenchmark}). Default: 256, 512,
- * 1024 and 2048 square. With 2 threads the two libraries' idle threads (both spin a while before
- * sleeping) can slow the other's first calls of a round; 1 thread is the clean comparison.
+ * 1024 and 2048 square.
+ *
+ * <p>One thread each: with two, OpenBLAS's worker threads keep spinning after each of its calls
+ * and hold the core that Kiln's helper needs in the next batch (Kiln's 1024^3 ran at its
+ * 1-thread speed in such a pairing), so the pairing would measure the interference. JMH's
+ * separate forks are the multi-threaded comparison.
  */
 public final class PairedGemm {
     private PairedGemm() {
     }
 
     public static void main(String[] args) {
-        int threads = 1;
         int rounds = 15;
         java.util.List<String> shapes = new java.util.ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "-h", "--help" -> {
-                    System.out.println("usage: PairedGemm [--threads N] [--rounds R] [size | MxNxK[_TT] ...]");
+                    System.out.println("usage: PairedGemm [--rounds R] [size | MxNxK[_TT] ...]   (1 thread each)");
                     return;
                 }
-                default -> shapes.add(args[i]);
+                default -> {
+                    if (args[i].startsWith("-")) {
+                        throw new IllegalArgumentException("unknown option " + args[i]
+                                + " (PairedGemm runs both libraries on 1 thread; see its Javadoc)");
+                    }
+                    shapes.add(args[i]);
+                }
             }
         }
         if (rounds < 3) {
@@ -44,16 +52,15 @@ public final class PairedGemm {
         if (shapes.isEmpty()) {
             shapes.addAll(java.util.List.of("256", "512", "1024", "2048"));
         }
-        System.out.printf(Locale.ROOT, "%d thread(s), %d rounds; ratio = OpenBLAS time / Kiln time per round%n",
-                threads, rounds);
+        System.out.printf(Locale.ROOT, "1 thread, %d rounds; ratio = OpenBLAS time / Kiln time per round%n", rounds);
         System.out.printf(Locale.ROOT, "%-22s %12s %12s %8s %8s %s%n", "shape", "kiln us", "openblas us",
                 "kiln GF", "ratio", "ratio p10-p90");
         for (String shape : shapes) {
-            run(shape, threads, rounds);
+            run(shape, rounds);
         }
     }
 
-    private static void run(String shape, int threads, int rounds) {
+    private static void run(String shape, int rounds) {
         String dims = shape;
         boolean ta = false;
         boolean tb = false;
@@ -77,8 +84,8 @@ public final class PairedGemm {
             int n = Integer.parseInt(dims);
             mnk = new int[] {n, n, n};
         }
-        GemmTarget kiln = GemmTarget.open("cpu", threads, mnk[0], mnk[1], mnk[2], ta, tb);
-        GemmTarget blas = GemmTarget.open("openblas", threads, mnk[0], mnk[1], mnk[2], ta, tb);
+        GemmTarget kiln = GemmTarget.open("cpu", 1, mnk[0], mnk[1], mnk[2], ta, tb);
+        GemmTarget blas = GemmTarget.open("openblas", 1, mnk[0], mnk[1], mnk[2], ta, tb);
         try {
             double flops = 2.0 * mnk[0] * mnk[1] * mnk[2];
             // About 20 ms per batch: long enough to drown the switch, short enough to pair closely.

@@ -31,5 +31,6 @@ class PairedGemmTest {
         assertThrows(IllegalArgumentException.class, () -> PairedGemm.main(new String[] {"--rounds", "3", "20x30"}));
         assertThrows(IllegalArgumentException.class, () -> PairedGemm.main(new String[] {"--rounds", "3", "8x8x8_XY"}));
         assertThrows(IllegalArgumentException.class, () -> PairedGemm.main(new String[] {"--rounds", "1", "8"}));
+        assertThrows(IllegalArgumentException.class, () -> PairedGemm.main(new String[] {"--threads", "2", "8"}));
     }
 }
