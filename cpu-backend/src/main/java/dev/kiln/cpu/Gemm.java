@@ -41,7 +41,8 @@ final class Gemm {
      * a parked helper costs 5-20 us, but in a training step the helpers are still spinning from the
      * last op, and the caller never waits for a helper that has not started (it claims the
      * remaining tasks itself), so splitting costs little when no helper comes. The MLP's 64-row
-     * products (64 x 128 x 64: 10-11 us on one thread) take 6.5-7 us on two (JMH).
+     * products (64 x 128 x 64: 10-11 us on one thread) take 6.3-7 us on two (JMH, paired runs),
+     * about 9.3 in the reference host's slow stretches.
      */
     static final long PARALLEL_MIN = 64L * 64 * 64;
     /**
