@@ -102,10 +102,12 @@ public final class IdxReader {
         if (count < 0 || rows <= 0 || cols <= 0) {
             throw new IdxFormatException(source + ": bad dimensions " + count + " x " + rows + " x " + cols);
         }
-        long size = (long) count * rows * cols;
+        // Three ints can overflow a long (872415238 x 2147483647 x 5 wraps negative), so saturate.
+        long size = multiplySaturated(multiplySaturated(count, rows), cols);
         if (size > Integer.MAX_VALUE - 16) {
             throw new IdxFormatException(source + ": declares " + count + " images of " + rows + "x" + cols
-                    + " = " + size + " bytes, more than one Java array can hold");
+                    + " = " + (size == Long.MAX_VALUE ? "over 2^63" : Long.toString(size))
+                    + " bytes, more than one Java array can hold");
         }
         checkRawLength(source, rawLength, 16 + size);
         byte[] pixels = readExactly(in, (int) size, source, count + " images of " + rows + "x" + cols, true);
@@ -129,6 +131,13 @@ public final class IdxReader {
             labels[i] = bytes[i] & 0xff;
         }
         return labels;
+    }
+
+    /** {@code a * b} for non-negative factors, or {@link Long#MAX_VALUE} where it overflows. */
+    private static long multiplySaturated(long a, long b) {
+        long hi = Math.multiplyHigh(a, b);
+        long lo = a * b;
+        return hi != 0 || lo < 0 ? Long.MAX_VALUE : lo;
     }
 
     private static void checkRawLength(String source, long rawLength, long expected) throws IdxFormatException {

@@ -92,6 +92,15 @@ class IdxReaderTest {
         Path huge = IdxFiles.write(dir, "huge", c.array());
         e = assertThrows(IdxFormatException.class, () -> IdxReader.readImages(huge));
         assertTrue(e.getMessage().contains("more than one Java array"), e.getMessage());
+        // Dimensions whose product overflows a long (found by IdxFuzzTest): it wrapped negative and
+        // reached readNBytes as a negative length, raw or gzip.
+        ByteBuffer d = ByteBuffer.allocate(16 + 120);
+        d.putInt(IdxReader.IMAGES_MAGIC).putInt(872_415_238).putInt(Integer.MAX_VALUE).putInt(5);
+        for (Path f : new Path[] {IdxFiles.write(dir, "wrap", d.array()),
+                IdxFiles.write(dir, "wrap.gz", IdxFiles.gzip(d.array()))}) {
+            e = assertThrows(IdxFormatException.class, () -> IdxReader.readImages(f));
+            assertTrue(e.getMessage().contains("over 2^63 bytes, more than one Java array"), e.getMessage());
+        }
     }
 
     @Test
