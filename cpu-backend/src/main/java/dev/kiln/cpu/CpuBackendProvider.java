@@ -18,8 +18,9 @@ import java.util.Map;
  * The pure-Java backend's provider: always available, one device (the host CPU).
  *
  * <p>{@code -Dkiln.cpu.threads=N} sets the worker thread count (default: the available
- * processors); {@code -Dkiln.cpu.simd=false} forces the plain-loop GEMM; {@code -Dkiln.cpu.shortKernel=true}
- * adds the 8-row SIMD kernel for short M (off by default: see {@code Simd.shortKernelRequested}).
+ * processors); {@code -Dkiln.cpu.simd=false} forces the plain-loop GEMM. ({@code -Dkiln.cpu.shortKernel},
+ * an opt-in 8-row kernel of earlier versions, is gone: the 12-row kernel's 4-row remainder tiles
+ * do its job, faster; setting it logs a warning.)
  */
 public final class CpuBackendProvider implements BackendProvider {
     private static final System.Logger LOG = System.getLogger("dev.kiln.cpu");
@@ -38,7 +39,6 @@ public final class CpuBackendProvider implements BackendProvider {
             props.put("threads", Integer.toString(threads));
             props.put("simd", simd);
             props.put("gemm kernel", Gemm.describe(Simd.gemmKernel(Simd.enabledByDefault()),
-                    Simd.shortGemmKernel(Simd.enabledByDefault(), Simd.shortKernelRequested()),
                     Simd.narrowGemmKernel(Simd.enabledByDefault())));
             DeviceInfo device = new DeviceInfo(name(), 0, cpuModel(), DeviceType.CPU, Runtime.getRuntime().maxMemory(),
                     props);
@@ -58,6 +58,10 @@ public final class CpuBackendProvider implements BackendProvider {
 
     @Override
     public ComputeEngine open(DeviceInfo device) {
+        if (System.getProperty("kiln.cpu.shortKernel") != null) {
+            LOG.log(System.Logger.Level.WARNING, "ignoring -Dkiln.cpu.shortKernel: the 8-row kernel is gone; the"
+                    + " 12-row kernel's 4-row remainder tiles compute short operands without padding");
+        }
         CpuEngine engine = new CpuEngine(device, configuredThreads(), Simd.enabledByDefault());
         LOG.log(System.Logger.Level.DEBUG, () -> "cpu engine opened: " + engine.threads() + " threads, GEMM "
                 + engine.gemmKernel());

@@ -38,16 +38,10 @@ public final class CpuEngine implements ComputeEngine {
 
     /** An engine with {@code threads} threads (the caller included); SIMD GEMM if {@code simd} and available. */
     CpuEngine(DeviceInfo device, int threads, boolean simd) {
-        this(device, threads, simd, Simd.shortKernelRequested());
-    }
-
-    /** As above; with {@code shortKernel}, SIMD GEMM also uses the 8-row kernel for short M (see {@link Simd#shortKernelRequested}). */
-    CpuEngine(DeviceInfo device, int threads, boolean simd, boolean shortKernel) {
         this.device = device;
         this.pool = WorkerPool.shared(threads);
         this.simd = simd && Simd.modulePresent();
-        this.gemm = new Gemm(Simd.gemmKernel(this.simd), Simd.shortGemmKernel(this.simd, shortKernel),
-                Simd.narrowGemmKernel(this.simd), pool);
+        this.gemm = new Gemm(Simd.gemmKernel(this.simd), Simd.narrowGemmKernel(this.simd), pool);
     }
 
     @Override

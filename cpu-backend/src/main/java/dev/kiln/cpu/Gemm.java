@@ -54,8 +54,6 @@ final class Gemm {
     static final int TASKS_PER_THREAD = 8;
 
     private final GemmKernel kernel;
-    /** A shorter tile for products whose M the main tile pads too much (see {@link #kernelFor}), or null. */
-    private final GemmKernel shortKernel;
     /** A narrower tile for products at most its width wide (see {@link #kernelFor}), or null. */
     private final GemmKernel narrowKernel;
     private final WorkerPool pool;
@@ -63,8 +61,6 @@ final class Gemm {
     private float[] packB = new float[0];
     /** Reused between calls (the instance is used by one thread at a time), so a call allocates nothing. */
     private final Job job;
-    /** The short kernel's job, or null. */
-    private final Job shortJob;
     /** The narrow kernel's job, or null. */
     private final Job narrowJob;
 
@@ -90,58 +86,37 @@ final class Gemm {
     }
 
     Gemm(GemmKernel kernel, WorkerPool pool) {
-        this(kernel, null, null, pool);
+        this(kernel, null, pool);
     }
 
-    /**
-     * With {@code shortKernel} (null for none): a kernel of fewer rows, same NR, for short M; and
-     * {@code narrowKernel} (null for none): a kernel of fewer columns for narrow N.
-     */
-    Gemm(GemmKernel kernel, GemmKernel shortKernel, GemmKernel narrowKernel, WorkerPool pool) {
-        if (shortKernel != null && (shortKernel.nr() != kernel.nr() || shortKernel.mr() >= kernel.mr())) {
-            throw new IllegalArgumentException("the short kernel must have fewer rows and the same columns");
-        }
+    /** With {@code narrowKernel} (null for none): a kernel of fewer columns for narrow N. */
+    Gemm(GemmKernel kernel, GemmKernel narrowKernel, WorkerPool pool) {
         if (narrowKernel != null && narrowKernel.nr() >= kernel.nr()) {
             throw new IllegalArgumentException("the narrow kernel must have fewer columns");
         }
         this.kernel = kernel;
-        this.shortKernel = shortKernel;
         this.narrowKernel = narrowKernel;
         this.pool = pool;
         this.job = new Job(kernel);
-        this.shortJob = shortKernel == null ? null : new Job(shortKernel);
         this.narrowJob = narrowKernel == null ? null : new Job(narrowKernel);
     }
 
     /**
-     * The kernel for an m x n product: the narrow one when n fits in its width (a 10-wide output:
-     * 16 columns computed instead of 32); else the short one when the main tile would pad M by
-     * more than 8% and the short one pads it less (a 64-row batch: 72 rows in 12-row panels, 64
-     * in 8-row ones). Every kernel does the same multiply-adds per element, so results do not
-     * change.
+     * The kernel for a product n columns wide: the narrow one when n fits in its width (a 10-wide
+     * output: 16 columns computed instead of 32), else the main one. Every kernel does the same
+     * multiply-adds per element, so results do not change.
      */
-    GemmKernel kernelFor(int m, int n) {
-        if (narrowKernel != null && n <= narrowKernel.nr()) {
-            return narrowKernel;
-        }
-        return shortKernel != null && padsLess(shortKernel, m) ? shortKernel : kernel;
-    }
-
-    /** Whether the main tile pads M by more than 8% and {@code other}'s pads it less. */
-    private boolean padsLess(GemmKernel other, int m) {
-        long main = (long) ceilDiv(m, kernel.mr()) * kernel.mr();
-        long padded = (long) ceilDiv(m, other.mr()) * other.mr();
-        return main * 100 > 108L * m && padded < main;
+    GemmKernel kernelFor(int n) {
+        return narrowKernel != null && n <= narrowKernel.nr() ? narrowKernel : kernel;
     }
 
     /** The kernels in use, like {@code vector 12x32 (512-bit), 16x16 for narrow N}. */
     String describe() {
-        return describe(kernel, shortKernel, narrowKernel);
+        return describe(kernel, narrowKernel);
     }
 
-    static String describe(GemmKernel kernel, GemmKernel shortKernel, GemmKernel narrowKernel) {
+    static String describe(GemmKernel kernel, GemmKernel narrowKernel) {
         return kernel.describe()
-                + (shortKernel == null ? "" : ", " + shortKernel.mr() + "x" + shortKernel.nr() + " for short M")
                 + (narrowKernel == null ? "" : ", " + narrowKernel.mr() + "x" + narrowKernel.nr() + " for narrow N");
     }
 
@@ -186,15 +161,14 @@ final class Gemm {
      * operand is packed); its 64x10 output layer stays C with the narrow kernel.
      */
     boolean transposedCheaper(int m, int n, int k) {
-        return cost(kernelFor(n, m), n, m, k) + (double) m * n < cost(kernelFor(m, n), m, n, k);
+        return cost(kernelFor(m), n, m, k) + (double) m * n < cost(kernelFor(n), m, n, k);
     }
 
     /** The estimate of {@link #transposedCheaper} for an m x n output whose B operand is packed transposed. */
     private double cost(GemmKernel kernel, int m, int n, int k) {
-        int mr = kernel.mr();
         int nr = kernel.nr();
         double lanesPerCycle = this.kernel.nr() / 2.0;
-        return (double) ceilDiv(m, mr) * mr * ceilDiv(n, nr) * nr * k / lanesPerCycle
+        return (double) kernel.rowsComputed(m) * ceilDiv(n, nr) * nr * k / lanesPerCycle
                 + (double) ceilDiv(n, nr) * nr * k * PACK_COST;
     }
 
@@ -230,7 +204,7 @@ final class Gemm {
     /** Computes C (m x n), or with {@code transC} C^T stored as an n x m matrix. */
     private void packed(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, float[] b,
                         float beta, float[] c, WorkerPool workers, boolean transC) {
-        GemmKernel kernel = kernelFor(m, n);
+        GemmKernel kernel = kernelFor(n);
         int mr = kernel.mr();
         int nr = kernel.nr();
         int mPanels = ceilDiv(m, mr);
@@ -259,7 +233,7 @@ final class Gemm {
                 }
             }
         }
-        Job job = kernel == this.kernel ? this.job : kernel == shortKernel ? shortJob : narrowJob;
+        Job job = kernel == this.kernel ? this.job : narrowJob;
         job.reset(transA, transB, m, n, k, kc, kBlocks, alpha, a, b, beta, c, transC, packA, packB, mcp, ncp);
         try {
             int tasks = job.mBlocks * job.nBlocks;

@@ -20,6 +20,14 @@ interface GemmKernel {
     /** Columns per tile. */
     int nr();
 
+    /**
+     * Rows of multiply-adds this kernel runs for an operand of {@code m} rows: whole tiles of
+     * {@link #mr()} (edge tiles on zero padding) unless the kernel has smaller remainder tiles.
+     */
+    default long rowsComputed(int m) {
+        return (long) (m + mr() - 1) / mr() * mr();
+    }
+
     /** A short description for logs and {@code kiln info}. */
     String describe();
 

@@ -51,27 +51,11 @@ final class Simd {
     }
 
     /**
-     * Whether {@code -Dkiln.cpu.shortKernel=true} asks for the 8-row kernel for short M. It is off
-     * by default: it saves about 4 us per MNIST training step (dW2 11.6 -> 9.5 us), but its two
-     * extra tile methods cost the JIT about 1 s more C2 time (-XX:+CITime: 3.2-3.3 s against
-     * 2.0-2.4 s), which on 2 cores made the first two epochs of `kiln train` 0.6-0.9 s slower. It
-     * pays only for runs of more than about 150,000 steps.
-     */
-    static boolean shortKernelRequested() {
-        return Boolean.parseBoolean(System.getProperty("kiln.cpu.shortKernel", "false").trim());
-    }
-
-    /**
      * The SIMD kernel's one-vector-wide variant (16 x 16 with 512-bit vectors) for products at
      * most that wide, or null without SIMD. The MLP's output layer (64 x 10) then computes 16
      * columns per row instead of 32.
      */
     static GemmKernel narrowGemmKernel(boolean simd) {
         return simd && PRESENT ? VectorSupport.narrowGemmKernel() : null;
-    }
-
-    /** The SIMD kernel's short-M variant (8 rows with 512-bit vectors), or null where there is none or {@code !use}. */
-    static GemmKernel shortGemmKernel(boolean simd, boolean use) {
-        return use && simd && PRESENT ? VectorSupport.shortGemmKernel() : null;
     }
 }

@@ -5,12 +5,11 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The SIMD micro-kernel (jdk.incubator.vector): with 512-bit vectors a 12 x 2-vector tile of C
- * held in registers (24 accumulators, 2 B vectors and a broadcast fit AVX-512's 32 registers),
- * and an 8 x 2-vector variant for products whose M is a multiple of 8 but not of 12 (a batch of
- * 64 rows fills 8 panels of 8, where 12-row panels compute 72); with narrower vectors (AVX2 has
- * 16 registers) a 6 x 2-vector tile; and a 16 x 1-vector variant (6 x 1 with narrow vectors) for
- * products at most one vector wide (the MLP's 10 classes). The 12-row kernel runs a last panel
- * of at most 8 rows as one or two 4 x 2-vector tiles. One FMA per lane and step.
+ * held in registers (24 accumulators, 2 B vectors and a broadcast fit AVX-512's 32 registers);
+ * with narrower vectors (AVX2 has 16 registers) a 6 x 2-vector tile; and a 16 x 1-vector variant
+ * (6 x 1 with narrow vectors) for products at most one vector wide (the MLP's 10 classes). The
+ * 12-row kernel runs a last panel of at most 8 rows as one or two 4 x 2-vector tiles (a batch of
+ * 64 rows is 5 x 12 + 4). One FMA per lane and step.
  * Edge tiles run the full tile on the zero-padded panels (see {@link #tile}). Loaded only when
  * the module is present.
  *
@@ -29,35 +28,28 @@ final class VectorGemmKernel implements GemmKernel {
     private static final int L = S.length();
     /** Rows per tile: 12 where 32 vector registers hold the tile, else 6. */
     static final int MR = L >= 16 ? 12 : 6;
-    /** The short variant's rows (8), or 0 where there is none (narrow vectors). */
-    static final int MR_SHORT = L >= 16 ? 8 : 0;
     static final int NR = 2 * L;
     /** Rows of the one-vector-wide variant: 16 accumulators where 32 registers hold them, else 6. */
     static final int NARROW_MR = L >= 16 ? 16 : 6;
     /** Rows of the remainder tile that the 12-row kernel uses for a last panel of at most 8 rows. */
     static final int QUARTER = 4;
 
-    /** This kernel's tile height: {@link #MR}, {@link #MR_SHORT} or {@link #NARROW_MR}. */
+    /** This kernel's tile height: {@link #MR} or {@link #NARROW_MR}. */
     private final int mr;
     /** This kernel's tile width in vectors: 2, or 1 for the narrow variant. */
     private final int vectors;
 
     /** The main kernel, {@link #MR} rows. */
     VectorGemmKernel() {
-        this(MR);
-    }
-
-    /** The kernel of {@code mr} rows: {@link #MR}, or {@link #MR_SHORT} where that is not 0. */
-    VectorGemmKernel(int mr) {
-        this(mr, 2);
+        this(MR, 2);
     }
 
     /**
-     * The kernel of {@code mr} rows and {@code vectors} vectors of columns: {@link #MR} or
-     * {@link #MR_SHORT} rows by 2 vectors, or {@link #NARROW_MR} rows by 1 (the narrow variant).
+     * The kernel of {@code mr} rows and {@code vectors} vectors of columns: {@link #MR} rows by 2
+     * vectors, or {@link #NARROW_MR} rows by 1 (the narrow variant).
      */
     VectorGemmKernel(int mr, int vectors) {
-        boolean known = vectors == 2 ? mr == MR || mr == MR_SHORT && mr != 0 : vectors == 1 && mr == NARROW_MR;
+        boolean known = vectors == 2 ? mr == MR : vectors == 1 && mr == NARROW_MR;
         if (!known) {
             throw new IllegalArgumentException("no " + mr + " x " + vectors + "-vector tile with "
                     + S.vectorBitSize() + "-bit vectors");
@@ -87,6 +79,16 @@ final class VectorGemmKernel implements GemmKernel {
     @Override
     public int nr() {
         return vectors * L;
+    }
+
+    /** With the 12-row kernel, a last panel of at most 8 rows runs as 4-row tiles (see {@link #tile}). */
+    @Override
+    public long rowsComputed(int m) {
+        int rem = m % mr;
+        if (mr != 12 || vectors != 2 || rem == 0 || rem > 2 * QUARTER) {
+            return GemmKernel.super.rowsComputed(m);
+        }
+        return (long) (m - rem) + (rem + QUARTER - 1) / QUARTER * QUARTER;
     }
 
     @Override
@@ -127,8 +129,6 @@ final class VectorGemmKernel implements GemmKernel {
             // A read in place from row-major storage: element (r, p) at aOff + r * lda + p.
             if (mr == 12) {
                 rows12x2(kc, ap, aOff, aRowStride, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
-            } else if (mr == 8) {
-                rows8x2(kc, ap, aOff, aRowStride, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
             } else {
                 rows6x2(kc, ap, aOff, aRowStride, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
             }
@@ -146,8 +146,6 @@ final class VectorGemmKernel implements GemmKernel {
                 return;
             }
             tile12x2(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
-        } else if (mr == 8) {
-            tile8x2(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
         } else {
             tile6x2(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
         }
@@ -275,95 +273,6 @@ final class VectorGemmKernel implements GemmKernel {
         c10_1.intoArray(t, 20 * L + L);
         c11_0.intoArray(t, 22 * L);
         c11_1.intoArray(t, 22 * L + L);
-        merge(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
-    }
-
-    /** The 8 x 2-vector tile. */
-    private static void tile8x2(int kc, float[] ap, int aOff, int aStep, float[] bp, int bOff, int bStep,
-            float[] c, int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first, float[] t) {
-        FloatVector c0_0 = FloatVector.zero(S);
-        FloatVector c0_1 = FloatVector.zero(S);
-        FloatVector c1_0 = FloatVector.zero(S);
-        FloatVector c1_1 = FloatVector.zero(S);
-        FloatVector c2_0 = FloatVector.zero(S);
-        FloatVector c2_1 = FloatVector.zero(S);
-        FloatVector c3_0 = FloatVector.zero(S);
-        FloatVector c3_1 = FloatVector.zero(S);
-        FloatVector c4_0 = FloatVector.zero(S);
-        FloatVector c4_1 = FloatVector.zero(S);
-        FloatVector c5_0 = FloatVector.zero(S);
-        FloatVector c5_1 = FloatVector.zero(S);
-        FloatVector c6_0 = FloatVector.zero(S);
-        FloatVector c6_1 = FloatVector.zero(S);
-        FloatVector c7_0 = FloatVector.zero(S);
-        FloatVector c7_1 = FloatVector.zero(S);
-        int ai = aOff;
-        int bi = bOff;
-        for (int p = 0; p < kc; p++) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
-            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
-            c0_0 = a0.fma(b0, c0_0);
-            c0_1 = a0.fma(b1, c0_1);
-            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
-            c1_0 = a1.fma(b0, c1_0);
-            c1_1 = a1.fma(b1, c1_1);
-            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
-            c2_0 = a2.fma(b0, c2_0);
-            c2_1 = a2.fma(b1, c2_1);
-            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
-            c3_0 = a3.fma(b0, c3_0);
-            c3_1 = a3.fma(b1, c3_1);
-            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
-            c4_0 = a4.fma(b0, c4_0);
-            c4_1 = a4.fma(b1, c4_1);
-            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
-            c5_0 = a5.fma(b0, c5_0);
-            c5_1 = a5.fma(b1, c5_1);
-            FloatVector a6 = FloatVector.broadcast(S, ap[ai + 6]);
-            c6_0 = a6.fma(b0, c6_0);
-            c6_1 = a6.fma(b1, c6_1);
-            FloatVector a7 = FloatVector.broadcast(S, ap[ai + 7]);
-            c7_0 = a7.fma(b0, c7_0);
-            c7_1 = a7.fma(b1, c7_1);
-            ai += aStep;
-            bi += bStep;
-        }
-        if (first && beta == 0f && alpha == 1f && rows == 8 && cols == 2 * L) {
-            c0_0.intoArray(c, cOff);
-            c0_1.intoArray(c, cOff + L);
-            c1_0.intoArray(c, cOff + ldc);
-            c1_1.intoArray(c, cOff + ldc + L);
-            c2_0.intoArray(c, cOff + 2 * ldc);
-            c2_1.intoArray(c, cOff + 2 * ldc + L);
-            c3_0.intoArray(c, cOff + 3 * ldc);
-            c3_1.intoArray(c, cOff + 3 * ldc + L);
-            c4_0.intoArray(c, cOff + 4 * ldc);
-            c4_1.intoArray(c, cOff + 4 * ldc + L);
-            c5_0.intoArray(c, cOff + 5 * ldc);
-            c5_1.intoArray(c, cOff + 5 * ldc + L);
-            c6_0.intoArray(c, cOff + 6 * ldc);
-            c6_1.intoArray(c, cOff + 6 * ldc + L);
-            c7_0.intoArray(c, cOff + 7 * ldc);
-            c7_1.intoArray(c, cOff + 7 * ldc + L);
-            return;
-        }
-        c0_0.intoArray(t, 0 * L);
-        c0_1.intoArray(t, 0 * L + L);
-        c1_0.intoArray(t, 2 * L);
-        c1_1.intoArray(t, 2 * L + L);
-        c2_0.intoArray(t, 4 * L);
-        c2_1.intoArray(t, 4 * L + L);
-        c3_0.intoArray(t, 6 * L);
-        c3_1.intoArray(t, 6 * L + L);
-        c4_0.intoArray(t, 8 * L);
-        c4_1.intoArray(t, 8 * L + L);
-        c5_0.intoArray(t, 10 * L);
-        c5_1.intoArray(t, 10 * L + L);
-        c6_0.intoArray(t, 12 * L);
-        c6_1.intoArray(t, 12 * L + L);
-        c7_0.intoArray(t, 14 * L);
-        c7_1.intoArray(t, 14 * L + L);
         merge(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
     }
 
@@ -624,102 +533,6 @@ final class VectorGemmKernel implements GemmKernel {
         c10_1.intoArray(t, 20 * L + L);
         c11_0.intoArray(t, 22 * L);
         c11_1.intoArray(t, 22 * L + L);
-        merge(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
-    }
-
-    /** The 8 x 2-vector tile, A read in place from row-major storage (row stride lda). */
-    private static void rows8x2(int kc, float[] ap, int aOff, int lda, float[] bp, int bOff, int bStep,
-            float[] c, int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first, float[] t) {
-        FloatVector c0_0 = FloatVector.zero(S);
-        FloatVector c0_1 = FloatVector.zero(S);
-        FloatVector c1_0 = FloatVector.zero(S);
-        FloatVector c1_1 = FloatVector.zero(S);
-        FloatVector c2_0 = FloatVector.zero(S);
-        FloatVector c2_1 = FloatVector.zero(S);
-        FloatVector c3_0 = FloatVector.zero(S);
-        FloatVector c3_1 = FloatVector.zero(S);
-        FloatVector c4_0 = FloatVector.zero(S);
-        FloatVector c4_1 = FloatVector.zero(S);
-        FloatVector c5_0 = FloatVector.zero(S);
-        FloatVector c5_1 = FloatVector.zero(S);
-        FloatVector c6_0 = FloatVector.zero(S);
-        FloatVector c6_1 = FloatVector.zero(S);
-        FloatVector c7_0 = FloatVector.zero(S);
-        FloatVector c7_1 = FloatVector.zero(S);
-        int ai = aOff;
-        int o1 = 1 * lda;
-        int o2 = 2 * lda;
-        int o3 = 3 * lda;
-        int o4 = 4 * lda;
-        int o5 = 5 * lda;
-        int o6 = 6 * lda;
-        int o7 = 7 * lda;
-        int bi = bOff;
-        for (int p = 0; p < kc; p++) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
-            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
-            c0_0 = a0.fma(b0, c0_0);
-            c0_1 = a0.fma(b1, c0_1);
-            FloatVector a1 = FloatVector.broadcast(S, ap[ai + o1]);
-            c1_0 = a1.fma(b0, c1_0);
-            c1_1 = a1.fma(b1, c1_1);
-            FloatVector a2 = FloatVector.broadcast(S, ap[ai + o2]);
-            c2_0 = a2.fma(b0, c2_0);
-            c2_1 = a2.fma(b1, c2_1);
-            FloatVector a3 = FloatVector.broadcast(S, ap[ai + o3]);
-            c3_0 = a3.fma(b0, c3_0);
-            c3_1 = a3.fma(b1, c3_1);
-            FloatVector a4 = FloatVector.broadcast(S, ap[ai + o4]);
-            c4_0 = a4.fma(b0, c4_0);
-            c4_1 = a4.fma(b1, c4_1);
-            FloatVector a5 = FloatVector.broadcast(S, ap[ai + o5]);
-            c5_0 = a5.fma(b0, c5_0);
-            c5_1 = a5.fma(b1, c5_1);
-            FloatVector a6 = FloatVector.broadcast(S, ap[ai + o6]);
-            c6_0 = a6.fma(b0, c6_0);
-            c6_1 = a6.fma(b1, c6_1);
-            FloatVector a7 = FloatVector.broadcast(S, ap[ai + o7]);
-            c7_0 = a7.fma(b0, c7_0);
-            c7_1 = a7.fma(b1, c7_1);
-            ai++;
-            bi += bStep;
-        }
-        if (first && beta == 0f && alpha == 1f && rows == 8 && cols == 2 * L) {
-            c0_0.intoArray(c, cOff);
-            c0_1.intoArray(c, cOff + L);
-            c1_0.intoArray(c, cOff + ldc);
-            c1_1.intoArray(c, cOff + ldc + L);
-            c2_0.intoArray(c, cOff + 2 * ldc);
-            c2_1.intoArray(c, cOff + 2 * ldc + L);
-            c3_0.intoArray(c, cOff + 3 * ldc);
-            c3_1.intoArray(c, cOff + 3 * ldc + L);
-            c4_0.intoArray(c, cOff + 4 * ldc);
-            c4_1.intoArray(c, cOff + 4 * ldc + L);
-            c5_0.intoArray(c, cOff + 5 * ldc);
-            c5_1.intoArray(c, cOff + 5 * ldc + L);
-            c6_0.intoArray(c, cOff + 6 * ldc);
-            c6_1.intoArray(c, cOff + 6 * ldc + L);
-            c7_0.intoArray(c, cOff + 7 * ldc);
-            c7_1.intoArray(c, cOff + 7 * ldc + L);
-            return;
-        }
-        c0_0.intoArray(t, 0 * L);
-        c0_1.intoArray(t, 0 * L + L);
-        c1_0.intoArray(t, 2 * L);
-        c1_1.intoArray(t, 2 * L + L);
-        c2_0.intoArray(t, 4 * L);
-        c2_1.intoArray(t, 4 * L + L);
-        c3_0.intoArray(t, 6 * L);
-        c3_1.intoArray(t, 6 * L + L);
-        c4_0.intoArray(t, 8 * L);
-        c4_1.intoArray(t, 8 * L + L);
-        c5_0.intoArray(t, 10 * L);
-        c5_1.intoArray(t, 10 * L + L);
-        c6_0.intoArray(t, 12 * L);
-        c6_1.intoArray(t, 12 * L + L);
-        c7_0.intoArray(t, 14 * L);
-        c7_1.intoArray(t, 14 * L + L);
         merge(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
     }
 

@@ -58,8 +58,4 @@ final class VectorSupport {
     static GemmKernel narrowGemmKernel() {
         return new VectorGemmKernel(VectorGemmKernel.NARROW_MR, 1);
     }
-
-    static GemmKernel shortGemmKernel() {
-        return VectorGemmKernel.MR_SHORT == 0 ? null : new VectorGemmKernel(VectorGemmKernel.MR_SHORT);
-    }
 }

@@ -25,21 +25,17 @@ class GemmTest {
     private static final double EPS = Math.ulp(1.0f) / 2; // 2^-24, float's unit roundoff
     private static CpuEngine simd;
     private static CpuEngine scalar;
-    /** SIMD with the opt-in 8-row kernel for short M. */
-    private static CpuEngine simdShort;
 
     @BeforeAll
     static void open() {
         simd = TestSupport.engine(2, true);
         scalar = TestSupport.engine(2, false);
-        simdShort = TestSupport.engineWithShortKernel(2);
     }
 
     @AfterAll
     static void close() {
         simd.close();
         scalar.close();
-        simdShort.close();
     }
 
     static Stream<Arguments> shapes() {
@@ -144,13 +140,8 @@ class GemmTest {
     @Test
     void simdAndScalarKernelsAreBitIdentical() {
         assertTrue(simd.simd(), "the tests run with jdk.incubator.vector, so SIMD must be on");
-        if (VectorSupport.floatLanes() >= 16) { // the 8-row kernel exists with 512-bit vectors only
-            assertTrue(simdShort.gemmKernel().contains("8x"), simdShort.gemmKernel());
-        }
-        assertFalse(simd.gemmKernel().contains("8x"), "the 8-row kernel is opt-in: " + simd.gemmKernel());
         assertFalse(scalar.simd());
-        // The MLP's shapes (a 64-row batch takes the 8-row kernel where it is on, else 5 panels of
-        // 12 and a 4-row remainder tile), odd edges,
+        // The MLP's shapes (a 64-row batch is 5 panels of 12 and a 4-row remainder tile), odd edges,
         // and alpha/beta pairs that take the kernels' direct store (1, 0), the accumulating merge
         // (1, 1) and the general merge.
         // The narrow kernel takes outputs at most 16 wide: the MLP's 64 x 10 layer (both ways round)
@@ -174,10 +165,8 @@ class GemmTest {
                     float[] c0 = random(t + 17, m * n, -1, 1);
                     float[] r1 = run(simd, ta, tb, m, n, k, ab[0], a, b, ab[1], c0);
                     float[] r2 = run(scalar, ta, tb, m, n, k, ab[0], a, b, ab[1], c0);
-                    float[] r3 = run(simdShort, ta, tb, m, n, k, ab[0], a, b, ab[1], c0);
                     String what = m + "x" + n + "x" + k + " " + t + " alpha " + ab[0] + " beta " + ab[1];
                     assertArrayEquals(r1, r2, "SIMD vs scalar " + what);
-                    assertArrayEquals(r3, r2, "SIMD with the 8-row kernel vs scalar " + what);
                 }
             }
         }
@@ -185,17 +174,17 @@ class GemmTest {
 
     @Test
     void aNarrowNTakesTheNarrowKernel() {
-        Gemm g = new Gemm(new KernelStub(12, 32), null, new KernelStub(16, 16), null);
-        assertEquals(16, g.kernelFor(64, 10).nr(), "10 columns: one 16-column panel");
-        assertEquals(16, g.kernelFor(64, 16).nr());
-        assertEquals(32, g.kernelFor(64, 17).nr());
-        assertEquals(32, g.kernelFor(10, 64).nr());
+        Gemm g = new Gemm(new KernelStub(12, 32), new KernelStub(16, 16), null);
+        assertEquals(16, g.kernelFor(10).nr(), "10 columns: one 16-column panel");
+        assertEquals(16, g.kernelFor(16).nr());
+        assertEquals(32, g.kernelFor(17).nr());
+        assertEquals(32, g.kernelFor(64).nr());
         assertTrue(simd.gemmKernel().contains("for narrow N"), simd.gemmKernel());
     }
 
     @Test
     void anNtProductTakesTheCheaperOrientation() {
-        Gemm g = new Gemm(new KernelStub(12, 32), null, new KernelStub(16, 16), null);
+        Gemm g = new Gemm(new KernelStub(12, 32), new KernelStub(16, 16), null);
         assertTrue(g.transposedCheaper(64, 128, 784), "fwd1: pack x (64 rows), not W (128)");
         assertFalse(g.transposedCheaper(64, 10, 64), "fwd3: the narrow kernel on 10 columns");
         assertFalse(g.transposedCheaper(512, 512, 512), "square: no transposed store");
@@ -203,15 +192,18 @@ class GemmTest {
     }
 
     @Test
-    void aShortMTakesTheShortKernelOnlyWhereItPadsLess() {
-        GemmKernel main = new KernelStub(12, 32);
-        Gemm g = new Gemm(main, new KernelStub(8, 32), null, null);
-        assertEquals(8, g.kernelFor(64, 64).mr(), "64 rows: 72 in 12-row panels, 64 in 8-row ones");
-        assertEquals(8, g.kernelFor(40, 64).mr());
-        assertEquals(12, g.kernelFor(128, 64).mr(), "132 rows is within 8% of 128");
-        assertEquals(12, g.kernelFor(10, 64).mr(), "12 rows pads 10 less than 16");
-        assertEquals(12, g.kernelFor(24, 64).mr());
-        assertEquals(12, new Gemm(main, null).kernelFor(64, 64).mr());
+    void theTwelveRowKernelComputesShortLastPanelsInFourRowTiles() {
+        assertTrue(simd.gemmKernel().startsWith("vector "), simd.gemmKernel());
+        if (VectorSupport.floatLanes() >= 16) {
+            GemmKernel k = VectorSupport.gemmKernel();
+            assertEquals(12, k.mr());
+            assertEquals(64, k.rowsComputed(64), "5 x 12 + 4");
+            assertEquals(128, k.rowsComputed(128), "10 x 12 + 8: two 4-row tiles");
+            assertEquals(132, k.rowsComputed(130), "10 x 12 + 10: a full tile");
+            assertEquals(16, k.rowsComputed(13), "12 + 4");
+            assertEquals(36, k.rowsComputed(36));
+        }
+        assertEquals(72, new KernelStub(12, 32).rowsComputed(64), "a kernel without remainder tiles pads to mr");
     }
 
     /** A kernel that only has a shape, for the selection test. */

@@ -19,11 +19,6 @@ final class TestSupport {
         return new CpuEngine(DEVICE, threads, simd);
     }
 
-    /** An engine whose SIMD GEMM also uses the 8-row kernel for short M (off by default). */
-    static CpuEngine engineWithShortKernel(int threads) {
-        return new CpuEngine(DEVICE, threads, true, true);
-    }
-
     static DeviceBuffer buf(CpuEngine e, float[] data) {
         DeviceBuffer b = e.allocate(DType.F32, data.length);
         e.upload(data, 0, b, 0, data.length);
