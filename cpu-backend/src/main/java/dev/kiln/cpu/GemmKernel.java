@@ -25,7 +25,7 @@ interface GemmKernel {
      * {@link #mr()} (edge tiles on zero padding) unless the kernel has smaller remainder tiles.
      */
     default long rowsComputed(int m) {
-        return (long) (m + mr() - 1) / mr() * mr();
+        return ((long) m + mr() - 1) / mr() * mr();
     }
 
     /** A short description for logs and {@code kiln info}. */
