@@ -42,16 +42,7 @@ public class MlpGemmBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        int[] mnk = parse(shape);
-        String tt = shape.substring(shape.lastIndexOf('_') + 1);
-        target = GemmTarget.open(backend, threads, mnk[0], mnk[1], mnk[2], tt.charAt(0) == 'T', tt.charAt(1) == 'T');
-    }
-
-    /** {@code {m, n, k}} from {@code name_MxNxK_TT}. */
-    static int[] parse(String shape) {
-        String[] parts = shape.split("_");
-        String[] d = parts[1].split("x");
-        return new int[] {Integer.parseInt(d[0]), Integer.parseInt(d[1]), Integer.parseInt(d[2])};
+        target = GemmShape.parse(shape).open(backend, threads);
     }
 
     @Benchmark

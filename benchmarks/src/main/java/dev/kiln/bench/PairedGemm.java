@@ -15,8 +15,8 @@ import java.util.Locale;
  *     [--rounds 15] [shape ...]
  * </pre>
  * A shape is a square size ({@code 512}) or {@code MxNxK} with an optional {@code _TT} suffix
- * for the transposes ({@code 64x128x784_NT}, as in {@link MlpGemmBenchmark}). Default: 256, 512,
- * 1024 and 2048 square.
+ * for the transposes ({@code 64x128x784_NT}; {@link GemmShape}, which also takes
+ * {@link MlpGemmBenchmark}'s names). Default: 256, 512, 1024 and 2048 square.
  *
  * <p>One thread each: with two, OpenBLAS's worker threads keep spinning after each of its calls
  * and hold the core that Kiln's helper needs in the next batch (Kiln's 1024^3 ran at its
@@ -61,33 +61,11 @@ public final class PairedGemm {
     }
 
     private static void run(String shape, int rounds) {
-        String dims = shape;
-        boolean ta = false;
-        boolean tb = false;
-        int us = shape.indexOf('_');
-        if (us >= 0) {
-            String t = shape.substring(us + 1);
-            if (t.length() != 2 || !t.matches("[NT]{2}")) {
-                throw new IllegalArgumentException("transposes must be NN, NT, TN or TT: " + shape);
-            }
-            ta = t.charAt(0) == 'T';
-            tb = t.charAt(1) == 'T';
-            dims = shape.substring(0, us);
-        }
-        int[] mnk;
-        if (dims.contains("x")) {
-            mnk = Arrays.stream(dims.split("x")).mapToInt(Integer::parseInt).toArray();
-            if (mnk.length != 3) {
-                throw new IllegalArgumentException("a shape is a size or MxNxK: " + shape);
-            }
-        } else {
-            int n = Integer.parseInt(dims);
-            mnk = new int[] {n, n, n};
-        }
-        GemmTarget kiln = GemmTarget.open("cpu", 1, mnk[0], mnk[1], mnk[2], ta, tb);
-        GemmTarget blas = GemmTarget.open("openblas", 1, mnk[0], mnk[1], mnk[2], ta, tb);
+        GemmShape g = GemmShape.parse(shape);
+        GemmTarget kiln = g.open("cpu", 1);
+        GemmTarget blas = g.open("openblas", 1);
         try {
-            double flops = 2.0 * mnk[0] * mnk[1] * mnk[2];
+            double flops = g.flops();
             // About 20 ms per batch: long enough to drown the switch, short enough to pair closely.
             int reps = (int) Math.max(3, Math.min(1_000_000, 20e-3 * 80e9 / flops));
             double[] tk = new double[rounds];

@@ -123,8 +123,7 @@ public final class Report {
                 metric = "GFLOPS";
             }
             case "MlpGemmBenchmark" -> {
-                int[] mnk = MlpGemmBenchmark.parse(params.get("shape"));
-                work = 2.0 * mnk[0] * mnk[1] * mnk[2] / 1e9;
+                work = GemmShape.parse(params.get("shape")).flops() / 1e9;
                 metric = "GFLOPS";
             }
             case "OpBenchmark", "MemoryBandwidthBenchmark" -> {
