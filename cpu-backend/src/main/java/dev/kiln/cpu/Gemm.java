@@ -53,6 +53,9 @@ final class Gemm {
      */
     static final int TASKS_PER_THREAD = 8;
 
+    /** Preferred C block height and width, in rows and columns (see {@link #MC} and {@link #NC}). */
+    private final int mc;
+    private final int nc;
     private final GemmKernel kernel;
     /** A narrower tile for products at most its width wide (see {@link #kernelFor}), or null. */
     private final GemmKernel narrowKernel;
@@ -91,6 +94,16 @@ final class Gemm {
 
     /** With {@code narrowKernel} (null for none): a kernel of fewer columns for narrow N. */
     Gemm(GemmKernel kernel, GemmKernel narrowKernel, WorkerPool pool) {
+        this(kernel, narrowKernel, pool, MC, NC);
+    }
+
+    /** With a C block of {@code mc} x {@code nc} preferred (rounded to the kernel's tile). */
+    Gemm(GemmKernel kernel, GemmKernel narrowKernel, WorkerPool pool, int mc, int nc) {
+        if (mc < 1 || nc < 1) {
+            throw new IllegalArgumentException("C block " + mc + " x " + nc);
+        }
+        this.mc = mc;
+        this.nc = nc;
         if (narrowKernel != null && narrowKernel.nr() >= kernel.nr()) {
             throw new IllegalArgumentException("the narrow kernel must have fewer columns");
         }
@@ -212,7 +225,7 @@ final class Gemm {
         int kBlocks = ceilDiv(k, KC_MAX);
         int kc = ceilDiv(k, kBlocks);
         // Padding to whole panels can push a product just under 2^31 elements over it.
-        int needA = Math.multiplyExact(mPanels * mr, k);
+        int needA = Math.multiplyExact(mPanels * kernel.packStep(), k);
         int needB = Math.multiplyExact(nPanels * nr, k);
         if (packA.length < needA) {
             packA = new float[needA];
@@ -221,8 +234,8 @@ final class Gemm {
             packB = new float[needB];
         }
         // Blocks of C: cache-sized, and small enough that every thread gets several (TASKS_PER_THREAD).
-        int mcp = Math.max(1, MC / mr);
-        int ncp = Math.max(1, NC / nr);
+        int mcp = Math.max(1, mc / mr);
+        int ncp = Math.max(1, nc / nr);
         if (workers != null) {
             int want = TASKS_PER_THREAD * workers.threads();
             while (ceilDiv(mPanels, mcp) * ceilDiv(nPanels, ncp) < want && (mcp > 1 || ncp > 1)) {
@@ -263,6 +276,8 @@ final class Gemm {
         final GemmKernel kernel;
         final int mr;
         final int nr;
+        /** Floats per step of a packed A micro-panel: mr, or more where the kernel wants the padding. */
+        final int aStep;
         /** {@link #compute} as a reusable consumer, so handing the job to the pool allocates nothing. */
         final java.util.function.IntConsumer body = this::compute;
         // The call's state, set by reset(); the pool's hand-off publishes it to the helpers.
@@ -298,6 +313,7 @@ final class Gemm {
             this.kernel = kernel;
             this.mr = kernel.mr();
             this.nr = kernel.nr();
+            this.aStep = kernel.packStep();
         }
 
         void reset(boolean transA, boolean transB, int m, int n, int k, int kc, int kBlocks, float alpha,
@@ -451,9 +467,9 @@ final class Gemm {
         private float[] operandA(int ip, int p0, int kcb, int[] op) {
             int i0 = ip * mr;
             if (!inPlaceA(ip)) {
-                op[0] = p0 * mPanels * mr + ip * kcb * mr;
+                op[0] = p0 * mPanels * aStep + ip * kcb * aStep;
                 op[1] = 1;
-                op[2] = mr;
+                op[2] = aStep;
                 return pa;
             }
             if (transA) {
@@ -497,7 +513,7 @@ final class Gemm {
                 if (st.get(base + q) == UNPACKED && st.compareAndSet(base + q, UNPACKED, PACKING)) {
                     try {
                         if (isA) {
-                            packAPanel(transA, a, m, k, q, mr, p0, kcb, pa, mPanels * mr);
+                            packAPanel(transA, a, m, k, q, mr, aStep, p0, kcb, pa, mPanels * aStep);
                         } else {
                             packBPanel(transB, b, n, k, q, nr, p0, kcb, pb, nPanels * nr);
                         }
@@ -541,25 +557,25 @@ final class Gemm {
 
     /**
      * Packs panel {@code panel} (rows [panel*mr, +mr) of op(A), m x k) for the K block starting at
-     * p0: at {@code p0 * mPad + panel * kcb * mr}, kcb groups of mr values, zero-padded past row m.
-     * A row-major A is transposed by {@link #packTransposed}.
+     * p0: at {@code p0 * mPad + panel * kcb * step}, kcb groups of {@code step} values (step &gt;= mr),
+     * zero-padded past row m and past row mr. A row-major A is transposed by {@link #packTransposed}.
      */
-    static void packAPanel(boolean transA, float[] a, int m, int k, int panel, int mr, int p0,
+    static void packAPanel(boolean transA, float[] a, int m, int k, int panel, int mr, int step, int p0,
                            int kcb, float[] dst, int mPad) {
         int i0 = panel * mr;
         int rows = Math.min(mr, m - i0);
-        int off = p0 * mPad + panel * kcb * mr;
+        int off = p0 * mPad + panel * kcb * step;
         if (transA) {
             // A is stored k x m: each step p is a contiguous run of the panel's rows.
             for (int p = 0; p < kcb; p++) {
-                int d = off + p * mr;
+                int d = off + p * step;
                 System.arraycopy(a, (p0 + p) * m + i0, dst, d, rows);
-                for (int r = rows; r < mr; r++) {
+                for (int r = rows; r < step; r++) {
                     dst[d + r] = 0f;
                 }
             }
         } else {
-            packTransposed(a, i0 * k + p0, k, rows, kcb, dst, off, mr);
+            packTransposed(a, i0 * k + p0, k, rows, kcb, dst, off, step);
         }
     }
 

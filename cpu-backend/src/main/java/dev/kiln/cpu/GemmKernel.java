@@ -6,7 +6,7 @@ package dev.kiln.cpu;
  *
  * <p>Operands: element (r, p) of the A micro-panel (row r of the tile, step p) is at
  * {@code aOff + r * aRowStride + p * aStep}; step p of the B micro-panel {@code nr()} values (row p of the tile's
- * columns) at {@code bOff + p * bStep}. Packed panels have row stride 1 and steps {@code mr()} and {@code nr()}
+ * columns) at {@code bOff + p * bStep}. Packed panels have row stride 1 and steps {@link #packStep()} and {@code nr()}
  * and are zero-padded; an operand whose layout already fits is read in place with its own
  * stride (only for whole panels, so nothing past the array is read). Every kernel computes, for each element,
  * {@code acc = fma(a_p, b_p, acc)} for p ascending from 0, then applies {@link #update}: so all
@@ -26,6 +26,15 @@ interface GemmKernel {
      */
     default long rowsComputed(int m) {
         return ((long) m + mr() - 1) / mr() * mr();
+    }
+
+    /**
+     * Floats per step in a packed A micro-panel: {@link #mr()}, or more where the kernel reads
+     * packed panels faster with padding (the 6-row AVX2 tile takes 8: a power-of-two stride lets
+     * the JIT drop the bounds checks from its loop). Rows past {@code mr()} are zero and unread.
+     */
+    default int packStep() {
+        return mr();
     }
 
     /** A short description for logs and {@code kiln info}. */
