@@ -29,7 +29,8 @@ final class Gemm {
      * An operand of at most this many floats (512 KiB, so it stays in L2) is read in place
      * instead of packed, whole panels at least: B when stored k x n, A either way (a row-major A
      * is read with one stride per row). For the MLP's shapes packing would cost about as much as
-     * the multiply; for big operands packing pays for itself.
+     * the multiply; for big operands packing pays for itself. A kernel whose packed-panel body is
+     * faster than its general one also packs operands it reuses often ({@link GemmKernel#packedReuse}).
      */
     static final long DIRECT_MAX = 128 * 1024;
     /** What one element of the transposing pack costs, in vector multiply-adds (measured: 1-2 cycles). */
@@ -56,6 +57,10 @@ final class Gemm {
     /** Preferred C block height and width, in rows and columns (see {@link #MC} and {@link #NC}). */
     private final int mc;
     private final int nc;
+    /** Operands of at most this many floats are read in place (see {@link #DIRECT_MAX}). */
+    private final long directMax;
+    /** Operands used at least this many times per element are packed whatever their size. */
+    private final int packedReuse;
     private final GemmKernel kernel;
     /** A narrower tile for products at most its width wide (see {@link #kernelFor}), or null. */
     private final GemmKernel narrowKernel;
@@ -94,11 +99,18 @@ final class Gemm {
 
     /** With {@code narrowKernel} (null for none): a kernel of fewer columns for narrow N. */
     Gemm(GemmKernel kernel, GemmKernel narrowKernel, WorkerPool pool) {
-        this(kernel, narrowKernel, pool, MC, NC);
+        this(kernel, narrowKernel, pool, MC, NC, DIRECT_MAX, kernel.packedReuse());
     }
 
-    /** With a C block of {@code mc} x {@code nc} preferred (rounded to the kernel's tile). */
-    Gemm(GemmKernel kernel, GemmKernel narrowKernel, WorkerPool pool, int mc, int nc) {
+    /**
+     * With a C block of {@code mc} x {@code nc} preferred (rounded to the kernel's tile), operands
+     * of at most {@code directMax} floats read in place unless used {@code packedReuse} times or
+     * more per element: the settings that paired in-process comparisons vary.
+     */
+    Gemm(GemmKernel kernel, GemmKernel narrowKernel, WorkerPool pool, int mc, int nc, long directMax,
+         int packedReuse) {
+        this.directMax = directMax;
+        this.packedReuse = packedReuse;
         if (mc < 1 || nc < 1) {
             throw new IllegalArgumentException("C block " + mc + " x " + nc);
         }
@@ -247,7 +259,8 @@ final class Gemm {
             }
         }
         Job job = kernel == this.kernel ? this.job : narrowJob;
-        job.reset(transA, transB, m, n, k, kc, kBlocks, alpha, a, b, beta, c, transC, packA, packB, mcp, ncp);
+        job.reset(transA, transB, m, n, k, kc, kBlocks, alpha, a, b, beta, c, transC, packA, packB, mcp, ncp,
+                directMax, packedReuse);
         try {
             int tasks = job.mBlocks * job.nBlocks;
             if (workers == null) {
@@ -318,7 +331,7 @@ final class Gemm {
 
         void reset(boolean transA, boolean transB, int m, int n, int k, int kc, int kBlocks, float alpha,
                    float[] a, float[] b, float beta, float[] c, boolean transC, float[] pa, float[] pb, int mcp,
-                   int ncp) {
+                   int ncp, long directMax, int packedReuse) {
             this.transA = transA;
             this.transB = transB;
             this.m = m;
@@ -341,8 +354,8 @@ final class Gemm {
             this.nBlocks = ceilDiv(nPanels, ncp);
             aState = cleared(aState, kBlocks * mPanels);
             bState = cleared(bState, kBlocks * nPanels);
-            this.directA = (long) k * m <= DIRECT_MAX;
-            this.directB = !transB && (long) k * n <= DIRECT_MAX;
+            this.directA = (long) k * m <= directMax && n < packedReuse;
+            this.directB = !transB && (long) k * n <= directMax && m < packedReuse;
         }
 
         /** Drops the references to the caller's arrays. */

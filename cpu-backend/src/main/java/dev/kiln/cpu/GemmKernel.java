@@ -37,6 +37,15 @@ interface GemmKernel {
         return mr();
     }
 
+    /**
+     * An operand used at least this many times per element (A's elements n times, B's m times) is
+     * packed even when it is small enough to be read in place: for kernels whose packed-panel body
+     * is faster than the general one. No limit by default.
+     */
+    default int packedReuse() {
+        return Integer.MAX_VALUE;
+    }
+
     /** A short description for logs and {@code kiln info}. */
     String describe();
 

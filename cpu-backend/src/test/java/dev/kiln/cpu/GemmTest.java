@@ -150,7 +150,9 @@ class GemmTest {
             {128, 64, 64}, {40, 30, 50}, {64, 10, 64}, {10, 64, 64}, {64, 64, 10}, {50, 16, 900}, {30, 1, 20},
             {25, 15, 3}, {3000, 10, 200},
             // last panels of 1-8 rows (run as one or two 4-row tiles), over several K blocks too
-            {13, 40, 30}, {20, 33, 400}, {68, 50, 800}, {16, 64, 1}, {130, 70, 90}};
+            {13, 40, 30}, {20, 33, 400}, {68, 50, 800}, {16, 64, 1}, {130, 70, 90},
+            // small operands used 256+ times per element: packed for their reuse by the 6-row kernel
+            {256, 300, 64}, {300, 256, 96}};
         float[][] alphaBeta = {{0.75f, 0.5f}, {1f, 0f}, {1f, 1f}};
         for (int[] s : shapes) {
             for (int t = 0; t < 4; t++) {

@@ -5,7 +5,8 @@ import java.util.Arrays;
 /**
  * Run in a child JVM with {@code -Dkiln.cpu.simd.bits=256} by {@link CpuBackendProviderTest}: the
  * narrow (6-row) SIMD tiles must match the plain kernel bit for bit, on operands read in place and
- * on packed ones (400 x 390 x 500: the packed-panel body with A padded to 8 floats a step).
+ * on packed ones (400 x 390 x 500, and 256 x 300 x 64, small but packed for its reuse: the
+ * packed-A body, A padded to 8 floats a step).
  */
 final class NarrowVectorMain {
     private NarrowVectorMain() {
@@ -15,7 +16,7 @@ final class NarrowVectorMain {
         try (CpuEngine simd = TestSupport.engine(2, true); CpuEngine plain = TestSupport.engine(2, false)) {
             System.out.println("kernel=" + simd.gemmKernel());
             int[][] shapes = {{64, 128, 784}, {33, 17, 65}, {100, 70, 1000}, {7, 9, 11}, {300, 200, 100}, {64, 8, 100},
-                {50, 5, 700}, {8, 64, 40}, {400, 390, 500}};
+                {50, 5, 700}, {8, 64, 40}, {400, 390, 500}, {256, 300, 64}};
             int bad = 0;
             for (int[] s : shapes) {
                 for (int t = 0; t < 4; t++) {
