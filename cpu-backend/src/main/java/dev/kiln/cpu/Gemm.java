@@ -237,7 +237,8 @@ final class Gemm {
         int kBlocks = ceilDiv(k, KC_MAX);
         int kc = ceilDiv(k, kBlocks);
         // Padding to whole panels can push a product just under 2^31 elements over it.
-        int needA = Math.multiplyExact(mPanels * kernel.packStep(), k);
+        int aStep = aPackStep(kernel, mPanels, k);
+        int needA = Math.multiplyExact(Math.multiplyExact(mPanels, aStep), k);
         int needB = Math.multiplyExact(nPanels * nr, k);
         if (packA.length < needA) {
             packA = new float[needA];
@@ -259,7 +260,7 @@ final class Gemm {
             }
         }
         Job job = kernel == this.kernel ? this.job : narrowJob;
-        job.reset(transA, transB, m, n, k, kc, kBlocks, alpha, a, b, beta, c, transC, packA, packB, mcp, ncp,
+        job.reset(transA, transB, m, n, k, kc, kBlocks, aStep, alpha, a, b, beta, c, transC, packA, packB, mcp, ncp,
                 directMax, packedReuse);
         try {
             int tasks = job.mBlocks * job.nBlocks;
@@ -289,8 +290,8 @@ final class Gemm {
         final GemmKernel kernel;
         final int mr;
         final int nr;
-        /** Floats per step of a packed A micro-panel: mr, or more where the kernel wants the padding. */
-        final int aStep;
+        /** Floats per step of a packed A micro-panel in this call (see {@link #aPackStep}). */
+        int aStep;
         /** {@link #compute} as a reusable consumer, so handing the job to the pool allocates nothing. */
         final java.util.function.IntConsumer body = this::compute;
         // The call's state, set by reset(); the pool's hand-off publishes it to the helpers.
@@ -326,10 +327,9 @@ final class Gemm {
             this.kernel = kernel;
             this.mr = kernel.mr();
             this.nr = kernel.nr();
-            this.aStep = kernel.packStep();
         }
 
-        void reset(boolean transA, boolean transB, int m, int n, int k, int kc, int kBlocks, float alpha,
+        void reset(boolean transA, boolean transB, int m, int n, int k, int kc, int kBlocks, int aStep, float alpha,
                    float[] a, float[] b, float beta, float[] c, boolean transC, float[] pa, float[] pb, int mcp,
                    int ncp, long directMax, int packedReuse) {
             this.transA = transA;
@@ -338,6 +338,7 @@ final class Gemm {
             this.n = n;
             this.k = k;
             this.kc = kc;
+            this.aStep = aStep;
             this.mPanels = ceilDiv(m, mr);
             this.nPanels = ceilDiv(n, nr);
             this.alpha = alpha;
@@ -566,6 +567,20 @@ final class Gemm {
 
     private static int ceilDiv(int a, int b) {
         return (a + b - 1) / b;
+    }
+
+    /** The largest array this class allocates (some JVMs refuse the last few indexes below 2^31). */
+    static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+
+    /**
+     * Floats per step of the packed A panels: the kernel's {@link GemmKernel#packStep} (padding
+     * that its packed-panel body reads faster), unless the padded copy of A would not fit in a
+     * Java array; then {@code mr}, which the kernel's general body reads, as for every product
+     * before the padding existed.
+     */
+    static int aPackStep(GemmKernel kernel, int mPanels, int k) {
+        int step = kernel.packStep();
+        return (long) mPanels * step * k <= MAX_ARRAY ? step : kernel.mr();
     }
 
     /**

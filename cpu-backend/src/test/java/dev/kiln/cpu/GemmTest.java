@@ -208,8 +208,47 @@ class GemmTest {
         assertEquals(72, new KernelStub(12, 32).rowsComputed(64), "a kernel without remainder tiles pads to mr");
     }
 
+    @Test
+    void packedAPanelsArePaddedOnlyWhereThePaddedCopyFitsAnArray() {
+        GemmKernel padded = new KernelStub(6, 16) {
+            @Override
+            public int packStep() {
+                return 8;
+            }
+        };
+        assertEquals(8, Gemm.aPackStep(padded, 11, 784), "the MLP's 64-row batch");
+        // 1.7G floats of A: padded to 8 floats a step it would need 2.27G, past any Java array
+        int mPanels = 283_334;
+        int k = 1_000;
+        assertTrue((long) mPanels * 6 * k <= Gemm.MAX_ARRAY);
+        assertEquals(6, Gemm.aPackStep(padded, mPanels, k), "falls back to mr a step");
+        assertEquals(12, Gemm.aPackStep(new KernelStub(12, 32), mPanels, k), "no padding: mr");
+        if (simd.simd() && VectorSupport.vectorBits() == 256) {
+            assertEquals(8, VectorSupport.gemmKernel().packStep(), "the AVX2 tile's packed body");
+            assertEquals(256, VectorSupport.gemmKernel().packedReuse());
+        }
+    }
+
     /** A kernel that only has a shape, for the selection test. */
-    private record KernelStub(int mr, int nr) implements GemmKernel {
+    private static class KernelStub implements GemmKernel {
+        private final int mr;
+        private final int nr;
+
+        KernelStub(int mr, int nr) {
+            this.mr = mr;
+            this.nr = nr;
+        }
+
+        @Override
+        public int mr() {
+            return mr;
+        }
+
+        @Override
+        public int nr() {
+            return nr;
+        }
+
         @Override
         public String describe() {
             return "stub";
