@@ -59,8 +59,13 @@ final class Gemm {
     private final int nc;
     /** Operands of at most this many floats are read in place (see {@link #DIRECT_MAX}). */
     private final long directMax;
-    /** Operands used at least this many times per element are packed whatever their size. */
+    /**
+     * Operands used at least this many times per element are packed whatever their size; or
+     * {@link #KERNEL_REUSE}: the {@link GemmKernel#packedReuse} of the kernel each call uses.
+     */
     private final int packedReuse;
+    /** {@link #packedReuse}'s default: each kernel's own. */
+    static final int KERNEL_REUSE = -1;
     private final GemmKernel kernel;
     /** A narrower tile for products at most its width wide (see {@link #kernelFor}), or null. */
     private final GemmKernel narrowKernel;
@@ -99,13 +104,14 @@ final class Gemm {
 
     /** With {@code narrowKernel} (null for none): a kernel of fewer columns for narrow N. */
     Gemm(GemmKernel kernel, GemmKernel narrowKernel, WorkerPool pool) {
-        this(kernel, narrowKernel, pool, MC, NC, DIRECT_MAX, kernel.packedReuse());
+        this(kernel, narrowKernel, pool, MC, NC, DIRECT_MAX, KERNEL_REUSE);
     }
 
     /**
      * With a C block of {@code mc} x {@code nc} preferred (rounded to the kernel's tile), operands
      * of at most {@code directMax} floats read in place unless used {@code packedReuse} times or
-     * more per element: the settings that paired in-process comparisons vary.
+     * more per element ({@link #KERNEL_REUSE}: as the kernel says): the settings that paired
+     * in-process comparisons vary.
      */
     Gemm(GemmKernel kernel, GemmKernel narrowKernel, WorkerPool pool, int mc, int nc, long directMax,
          int packedReuse) {
@@ -261,7 +267,7 @@ final class Gemm {
         }
         Job job = kernel == this.kernel ? this.job : narrowJob;
         job.reset(transA, transB, m, n, k, kc, kBlocks, aStep, alpha, a, b, beta, c, transC, packA, packB, mcp, ncp,
-                directMax, packedReuse);
+                directMax, packedReuse == KERNEL_REUSE ? kernel.packedReuse() : packedReuse);
         try {
             int tasks = job.mBlocks * job.nBlocks;
             if (workers == null) {

@@ -209,6 +209,47 @@ class GemmTest {
     }
 
     @Test
+    void resultsDoNotDependOnBlockingOrOnWhatIsPacked() {
+        // The same bits whatever the C blocks, whatever is packed or read in place, on one thread
+        // or two: each element's sum runs over K in one order.
+        boolean vector = simd.simd();
+        GemmKernel main = vector ? VectorSupport.gemmKernel() : new ScalarGemmKernel();
+        GemmKernel narrow = vector ? VectorSupport.narrowGemmKernel() : null;
+        WorkerPool two = WorkerPool.shared(2);
+        Gemm reference = new Gemm(main, narrow, null);
+        Gemm[] others = {
+            // tiny blocks, everything packed
+            new Gemm(main, narrow, two, 1, 1, 0, 1),
+            // one block, everything small read in place, nothing packed for its reuse
+            new Gemm(main, narrow, null, 1 << 20, 1 << 20, Long.MAX_VALUE, Integer.MAX_VALUE),
+            new Gemm(main, narrow, two, 96, 128, Gemm.DIRECT_MAX, 64),
+        };
+        int[][] shapes = {{64, 128, 784}, {300, 256, 96}, {130, 70, 900}, {257, 129, 65}, {64, 10, 64}};
+        for (int[] s : shapes) {
+            for (int t = 0; t < 4; t++) {
+                boolean ta = (t & 1) != 0;
+                boolean tb = (t & 2) != 0;
+                int m = s[0];
+                int n = s[1];
+                int k = s[2];
+                float[] a = random(t + 3, m * k, -1, 1);
+                float[] b = random(t + 5, k * n, -1, 1);
+                for (float[] ab : new float[][] {{1f, 0f}, {0.75f, 0.5f}}) {
+                    float[] want = random(t + 7, m * n, -1, 1);
+                    float[] c0 = want.clone();
+                    reference.gemm(ta, tb, m, n, k, ab[0], a, b, ab[1], want);
+                    for (int g = 0; g < others.length; g++) {
+                        float[] got = c0.clone();
+                        others[g].gemm(ta, tb, m, n, k, ab[0], a, b, ab[1], got);
+                        assertArrayEquals(want, got, "settings " + g + ", " + m + "x" + n + "x" + k + " trans " + t
+                                + " alpha " + ab[0] + " beta " + ab[1]);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void packedAPanelsArePaddedOnlyWhereThePaddedCopyFitsAnArray() {
         GemmKernel padded = new KernelStub(6, 16) {
             @Override
