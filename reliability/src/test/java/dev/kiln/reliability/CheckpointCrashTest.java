@@ -61,7 +61,7 @@ class CheckpointCrashTest {
             }
             java.util.Set<String> before = temporaries();
             // Odd tries aim at a checkpoint write (kill as soon as its temporary file appears); even ones at any moment.
-            runAndKill(args, random.nextInt(400), t % 2 == 1, t);
+            runAndKill(args, ckpt, random.nextInt(400), t % 2 == 1, t);
             // The survivor loads, is a whole epoch, and never goes backwards.
             Safetensors.Contents c = Safetensors.read(ckpt);
             int e = Integer.parseInt(c.metadata().get("epoch"));
@@ -110,10 +110,12 @@ class CheckpointCrashTest {
     }
 
     /**
-     * Starts {@code kiln} in a child JVM, waits for its first finished epoch, then {@code delayMs}
+     * Starts {@code kiln} in a child JVM, waits for its first finished epoch and for a checkpoint
+     * to exist (the first run's is saved after its epoch line is printed), then {@code delayMs}
      * (and, when {@code duringWrite}, until a checkpoint's temporary file exists), then SIGKILL.
      */
-    private void runAndKill(List<String> args, int delayMs, boolean duringWrite, int attempt) throws Exception {
+    private void runAndKill(List<String> args, Path ckpt, int delayMs, boolean duringWrite, int attempt)
+            throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "-Dkiln.leaks=simple", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
@@ -138,6 +140,14 @@ class CheckpointCrashTest {
             boolean started = firstEpoch.await(120, TimeUnit.SECONDS);
             assertTrue(started || !p.isAlive(), "the child never finished an epoch");
             assertTrue(p.isAlive(), "the child exited by itself: " + Files.readString(err));
+            // The epoch line comes before that epoch's save: without this wait, a kill soon after the
+            // first run's first epoch (a fresh JVM's first save can take over 45 ms) found no file.
+            // The save renames a finished file into place, so existing means whole.
+            long saved = System.nanoTime() + 120_000_000_000L;
+            while (!Files.exists(ckpt) && p.isAlive() && System.nanoTime() < saved) {
+                Thread.sleep(1);
+            }
+            assertTrue(Files.exists(ckpt), "the child never saved a checkpoint: " + Files.readString(err));
             Thread.sleep(delayMs);
             // A write has begun when a temporary file appears that was not there before this run.
             java.util.Set<String> old = temporaries();
