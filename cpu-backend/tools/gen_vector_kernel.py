@@ -9,13 +9,13 @@ The tile bodies are unrolled so that C2 keeps the accumulators in registers; one
 Edge tiles run the full body on zero-padded panels (see the dispatch's Javadoc).
 """
 import sys
-ROWS=[12,6]  # tile heights: 12 for 512-bit vectors, 6 for narrower ones
+ROWS=[12,6]  # tile heights: 12 for 512-bit vectors, 6 (or QUARTER, see Simd.avx2TileRows) for narrower ones
 QUARTER=4  # the 12-row kernel's remainder tile: a last panel of at most 8 rows runs as one or two of these
 NARROW_ROWS=[16,6]  # the one-vector-wide variant's tile heights (NARROW_MR)
-# Tiles with a packed-panel body of constant strides: the 6-row (AVX2) tile, whose packed A steps
-# PACK_STEP[R] floats (8 for 6 rows: a power of two, so that C2 drops the A bounds checks from the
-# loop; with 16 vector registers the loop is bound by its instruction count, not by its FMAs).
-PACK_STEP={6: 8}
+# Tiles with a packed-panel body of constant strides: the AVX2 tiles, whose packed A steps
+# PACK_STEP[R] floats (8 for 6 rows, 4 for 4: a power of two, so that C2 drops the A bounds checks
+# from the loop; with 16 vector registers the loop is bound by its instruction count, not by its FMAs).
+PACK_STEP={6: 8, 4: 4}
 def body(R, V):
     L=[]; w=L.append
     w(f"    /** The {R} x {V}-vector tile. */")
@@ -115,11 +115,12 @@ def gen(cls):
     w("/**")
     w(" * The SIMD micro-kernel (jdk.incubator.vector): with 512-bit vectors a 12 x 2-vector tile of C")
     w(" * held in registers (24 accumulators, 2 B vectors and a broadcast fit AVX-512's 32 registers);")
-    w(" * with narrower vectors (AVX2 has 16 registers) a 6 x 2-vector tile; and a 16 x 1-vector variant")
+    w(" * with narrower vectors (AVX2 has 16 registers) a 6 x 2-vector tile, or 4 x 2 on JVMs whose C2 spills")
+    w(" * the 6-row tile (see {@link Simd#avx2TileRows}); and a 16 x 1-vector variant")
     w(" * (6 x 1 with narrow vectors) for products at most one vector wide (the MLP's 10 classes). The")
     w(" * 12-row kernel runs a last panel of at most 8 rows as one or two 4 x 2-vector tiles (a batch of")
-    w(" * 64 rows is 5 x 12 + 4). One FMA per lane and step. The 6-row tile has a second body for a")
-    w(" * packed A, with a constant stride (A padded to 8 floats a step, see {@link #packStep}): with")
+    w(" * 64 rows is 5 x 12 + 4). One FMA per lane and step. The AVX2 tiles have a second body for a")
+    w(" * packed A, with a constant stride (the 6-row tile's A padded to 8 floats a step, see {@link #packStep}): with")
     w(" * AVX2's 16 registers its loop is bound by instruction count, and the bounds checks and index")
     w(" * arithmetic of the general body cost a fifth of its speed.")
     w(" * Edge tiles run the full tile on the zero-padded panels (see {@link #tile}). Loaded only when")
@@ -138,12 +139,15 @@ def gen(cls):
     w(f"final class {cls} implements GemmKernel {{")
     w("    private static final VectorSpecies<Float> S = species();")
     w("    private static final int L = S.length();")
-    w("    /** Rows per tile: 12 where 32 vector registers hold the tile, else 6. */")
-    w("    static final int MR = L >= 16 ? 12 : 6;")
+    w("    /** Rows per tile: 12 where 32 vector registers hold the tile, else 6 or 4 ({@link Simd#avx2TileRows}). */")
+    w("    static final int MR = L >= 16 ? 12 : Simd.avx2TileRows();")
     w("    static final int NR = 2 * L;")
     w("    /** Rows of the one-vector-wide variant: 16 accumulators where 32 registers hold them, else 6. */")
     w("    static final int NARROW_MR = L >= 16 ? 16 : 6;")
-    w("    /** Rows of the remainder tile that the 12-row kernel uses for a last panel of at most 8 rows. */")
+    w("    /**")
+    w("     * Rows of the remainder tile that the 12-row kernel uses for a last panel of at most 8 rows, and")
+    w("     * of the AVX2 tile on JVMs whose C2 spills the 6-row one.")
+    w("     */")
     w(f"    static final int QUARTER = {QUARTER};\n")
     w("    /** This kernel's tile height: {@link #MR} or {@link #NARROW_MR}. */")
     w("    private final int mr;")
@@ -188,20 +192,20 @@ def gen(cls):
     w("        }")
     w("        return (long) (m - rem) + (rem + QUARTER - 1) / QUARTER * QUARTER;")
     w("    }\n")
-    w("    /** Packed A panels of the 6-row tile step 8 floats (see {@link #tile}); others step {@link #mr}. */")
+    w("    /** Packed A panels of the 6-row tile step 8 floats (see {@link #tile}); others step {@link #mr} (4 for the 4-row tile). */")
     w("    @Override")
     w("    public int packStep() {")
     w("        return vectors == 2 && mr == 6 ? 8 : mr;")
     w("    }\n")
     w("    /**")
-    w("     * The 6-row tile's packed body is a fifth faster than its general one, so operands used 256")
+    w("     * The AVX2 tiles' packed body is a fifth faster than their general one, so operands used 256")
     w("     * times or more per element are packed even when small enough to read in place: 256^3 and")
-    w("     * 512 x 512 x 128 products 1.15-1.4x faster (paired runs, Zen 3); the MLP's 64-row products,")
-    w("     * where the pack costs more than it saves, stay in place.")
+    w("     * 512 x 512 x 128 products 1.15-1.4x faster (paired runs, Zen 3, 6-row tile); the MLP's 64-row")
+    w("     * products, where the pack costs more than it saves, stay in place.")
     w("     */")
     w("    @Override")
     w("    public int packedReuse() {")
-    w("        return vectors == 2 && mr == 6 ? 256 : Integer.MAX_VALUE;")
+    w("        return vectors == 2 && mr != 12 ? 256 : Integer.MAX_VALUE;")
     w("    }\n")
     w("    @Override\n    public String describe() {")
     w("        return \"vector \" + mr + \"x\" + nr() + \" (\" + S.vectorBitSize() + \"-bit)\";\n    }\n")
@@ -238,6 +242,8 @@ def gen(cls):
     w("            // A read in place from row-major storage: element (r, p) at aOff + r * lda + p.")
     w("            if (mr == 12) {")
     w("                rows12x2(kc, ap, aOff, aRowStride, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);")
+    w("            } else if (mr == QUARTER) {")
+    w("                rows4x2(kc, ap, aOff, aRowStride, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);")
     w("            } else {")
     w("                rows6x2(kc, ap, aOff, aRowStride, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);")
     w("            }")
@@ -255,6 +261,13 @@ def gen(cls):
     w("                return;")
     w("            }")
     w("            tile12x2(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);")
+    w("        } else if (mr == QUARTER) {")
+    w("            // The 4-row AVX2 tile: A packed (4 floats a step) or column-major in place.")
+    w("            if (aStep == QUARTER) {")
+    w("                packed4x2(kc, ap, aOff, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);")
+    w("            } else {")
+    w("                tile4x2(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);")
+    w("            }")
     w("        } else if (aStep == 8) {")
     w("            // A packed (padded to 8 floats a step): the loop with A's constant stride.")
     w("            packed6x2(kc, ap, aOff, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);")
@@ -266,7 +279,7 @@ def gen(cls):
         L.extend(body(R,2)); w("")
     for R in PACK_STEP:
         L.extend(bodyPacked(R,2)); w("")
-    for R in ROWS:
+    for R in ROWS + [QUARTER]:
         L.extend(bodyRow(R,2)); w("")
     for R in NARROW_ROWS:
         L.extend(body(R,1)); w("")

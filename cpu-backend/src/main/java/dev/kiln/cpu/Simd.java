@@ -58,4 +58,41 @@ final class Simd {
     static GemmKernel narrowGemmKernel(boolean simd) {
         return simd && PRESENT ? VectorSupport.narrowGemmKernel() : null;
     }
+
+    /** The property that overrides the AVX2 tile's height (see {@link #avx2TileRows(String, int)}). */
+    static final String ROWS_PROPERTY = "kiln.cpu.simd.rows";
+
+    /**
+     * The height of the two-vector GEMM tile with 256-bit vectors (AVX2's 16 registers), for this JVM:
+     * see {@link #avx2TileRows(String, int)}.
+     */
+    static int avx2TileRows() {
+        String value = System.getProperty(ROWS_PROPERTY);
+        int rows = avx2TileRows(value, Runtime.version().feature());
+        if (value != null && !value.trim().equals(Integer.toString(rows))) {
+            System.getLogger("dev.kiln.cpu").log(System.Logger.Level.WARNING,
+                    "-D" + ROWS_PROPERTY + "=" + value + " ignored (the AVX2 tile has 6 or 4 rows); using " + rows);
+        }
+        return rows;
+    }
+
+    /**
+     * The AVX2 tile's height given {@code -Dkiln.cpu.simd.rows} ({@code value}, null when unset) and the
+     * JVM's feature version: 6 rows (12 accumulators, 2 B vectors and the broadcasts fill the 16
+     * registers) on JDK 17, whose C2 keeps that tile in registers; 4 rows (8 accumulators) on later
+     * JDKs. JDK 25's C2 issues all six broadcasts of a step ahead of their multiply-adds and spills an
+     * accumulator to the stack every step, which halves the 6-row tile's speed (measured on Zen 3:
+     * 6 x 16 at 0.42-0.47x OpenBLAS at 512-1024, 4 x 16 at 0.58-0.67x; on JDK 17 the 6-row tile is the
+     * faster one). Versions 18 to 24 were not measured and take the 4-row tile, whose worst case is
+     * the smaller loss. {@code 6} or {@code 4} overrides; another value is ignored.
+     */
+    static int avx2TileRows(String value, int feature) {
+        if (value != null) {
+            String v = value.trim();
+            if (v.equals("6") || v.equals("4")) {
+                return Integer.parseInt(v);
+            }
+        }
+        return feature <= 17 ? 6 : 4;
+    }
 }

@@ -6,11 +6,12 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The SIMD micro-kernel (jdk.incubator.vector): with 512-bit vectors a 12 x 2-vector tile of C
  * held in registers (24 accumulators, 2 B vectors and a broadcast fit AVX-512's 32 registers);
- * with narrower vectors (AVX2 has 16 registers) a 6 x 2-vector tile; and a 16 x 1-vector variant
+ * with narrower vectors (AVX2 has 16 registers) a 6 x 2-vector tile, or 4 x 2 on JVMs whose C2 spills
+ * the 6-row tile (see {@link Simd#avx2TileRows}); and a 16 x 1-vector variant
  * (6 x 1 with narrow vectors) for products at most one vector wide (the MLP's 10 classes). The
  * 12-row kernel runs a last panel of at most 8 rows as one or two 4 x 2-vector tiles (a batch of
- * 64 rows is 5 x 12 + 4). One FMA per lane and step. The 6-row tile has a second body for a
- * packed A, with a constant stride (A padded to 8 floats a step, see {@link #packStep}): with
+ * 64 rows is 5 x 12 + 4). One FMA per lane and step. The AVX2 tiles have a second body for a
+ * packed A, with a constant stride (the 6-row tile's A padded to 8 floats a step, see {@link #packStep}): with
  * AVX2's 16 registers its loop is bound by instruction count, and the bounds checks and index
  * arithmetic of the general body cost a fifth of its speed.
  * Edge tiles run the full tile on the zero-padded panels (see {@link #tile}). Loaded only when
@@ -29,12 +30,15 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorGemmKernel implements GemmKernel {
     private static final VectorSpecies<Float> S = species();
     private static final int L = S.length();
-    /** Rows per tile: 12 where 32 vector registers hold the tile, else 6. */
-    static final int MR = L >= 16 ? 12 : 6;
+    /** Rows per tile: 12 where 32 vector registers hold the tile, else 6 or 4 ({@link Simd#avx2TileRows}). */
+    static final int MR = L >= 16 ? 12 : Simd.avx2TileRows();
     static final int NR = 2 * L;
     /** Rows of the one-vector-wide variant: 16 accumulators where 32 registers hold them, else 6. */
     static final int NARROW_MR = L >= 16 ? 16 : 6;
-    /** Rows of the remainder tile that the 12-row kernel uses for a last panel of at most 8 rows. */
+    /**
+     * Rows of the remainder tile that the 12-row kernel uses for a last panel of at most 8 rows, and
+     * of the AVX2 tile on JVMs whose C2 spills the 6-row one.
+     */
     static final int QUARTER = 4;
 
     /** This kernel's tile height: {@link #MR} or {@link #NARROW_MR}. */
@@ -94,21 +98,21 @@ final class VectorGemmKernel implements GemmKernel {
         return (long) (m - rem) + (rem + QUARTER - 1) / QUARTER * QUARTER;
     }
 
-    /** Packed A panels of the 6-row tile step 8 floats (see {@link #tile}); others step {@link #mr}. */
+    /** Packed A panels of the 6-row tile step 8 floats (see {@link #tile}); others step {@link #mr} (4 for the 4-row tile). */
     @Override
     public int packStep() {
         return vectors == 2 && mr == 6 ? 8 : mr;
     }
 
     /**
-     * The 6-row tile's packed body is a fifth faster than its general one, so operands used 256
+     * The AVX2 tiles' packed body is a fifth faster than their general one, so operands used 256
      * times or more per element are packed even when small enough to read in place: 256^3 and
-     * 512 x 512 x 128 products 1.15-1.4x faster (paired runs, Zen 3); the MLP's 64-row products,
-     * where the pack costs more than it saves, stay in place.
+     * 512 x 512 x 128 products 1.15-1.4x faster (paired runs, Zen 3, 6-row tile); the MLP's 64-row
+     * products, where the pack costs more than it saves, stay in place.
      */
     @Override
     public int packedReuse() {
-        return vectors == 2 && mr == 6 ? 256 : Integer.MAX_VALUE;
+        return vectors == 2 && mr != 12 ? 256 : Integer.MAX_VALUE;
     }
 
     @Override
@@ -149,6 +153,8 @@ final class VectorGemmKernel implements GemmKernel {
             // A read in place from row-major storage: element (r, p) at aOff + r * lda + p.
             if (mr == 12) {
                 rows12x2(kc, ap, aOff, aRowStride, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
+            } else if (mr == QUARTER) {
+                rows4x2(kc, ap, aOff, aRowStride, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
             } else {
                 rows6x2(kc, ap, aOff, aRowStride, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
             }
@@ -166,6 +172,13 @@ final class VectorGemmKernel implements GemmKernel {
                 return;
             }
             tile12x2(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
+        } else if (mr == QUARTER) {
+            // The 4-row AVX2 tile: A packed (4 floats a step) or column-major in place.
+            if (aStep == QUARTER) {
+                packed4x2(kc, ap, aOff, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
+            } else {
+                tile4x2(kc, ap, aOff, aStep, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
+            }
         } else if (aStep == 8) {
             // A packed (padded to 8 floats a step): the loop with A's constant stride.
             packed6x2(kc, ap, aOff, bp, bOff, bStep, c, cOff, ldc, rows, cols, alpha, beta, first, t);
@@ -493,6 +506,58 @@ final class VectorGemmKernel implements GemmKernel {
         merge(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
     }
 
+    /** The 4 x 2-vector tile on a packed A panel (4 floats a step); B packed or in place. */
+    private static void packed4x2(int kc, float[] ap, int aOff, float[] bp, int bOff, int bStep,
+            float[] c, int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first, float[] t) {
+        FloatVector c0_0 = FloatVector.zero(S);
+        FloatVector c0_1 = FloatVector.zero(S);
+        FloatVector c1_0 = FloatVector.zero(S);
+        FloatVector c1_1 = FloatVector.zero(S);
+        FloatVector c2_0 = FloatVector.zero(S);
+        FloatVector c2_1 = FloatVector.zero(S);
+        FloatVector c3_0 = FloatVector.zero(S);
+        FloatVector c3_1 = FloatVector.zero(S);
+        int bi = bOff;
+        for (int p = 0; p < kc; p++) {
+            int ai = aOff + p * 4;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c0_0 = a0.fma(b0, c0_0);
+            c0_1 = a0.fma(b1, c0_1);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c1_0 = a1.fma(b0, c1_0);
+            c1_1 = a1.fma(b1, c1_1);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c2_0 = a2.fma(b0, c2_0);
+            c2_1 = a2.fma(b1, c2_1);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c3_0 = a3.fma(b0, c3_0);
+            c3_1 = a3.fma(b1, c3_1);
+            bi += bStep;
+        }
+        if (first && beta == 0f && alpha == 1f && rows == 4 && cols == 2 * L) {
+            c0_0.intoArray(c, cOff);
+            c0_1.intoArray(c, cOff + L);
+            c1_0.intoArray(c, cOff + ldc);
+            c1_1.intoArray(c, cOff + ldc + L);
+            c2_0.intoArray(c, cOff + 2 * ldc);
+            c2_1.intoArray(c, cOff + 2 * ldc + L);
+            c3_0.intoArray(c, cOff + 3 * ldc);
+            c3_1.intoArray(c, cOff + 3 * ldc + L);
+            return;
+        }
+        c0_0.intoArray(t, 0 * L);
+        c0_1.intoArray(t, 0 * L + L);
+        c1_0.intoArray(t, 2 * L);
+        c1_1.intoArray(t, 2 * L + L);
+        c2_0.intoArray(t, 4 * L);
+        c2_1.intoArray(t, 4 * L + L);
+        c3_0.intoArray(t, 6 * L);
+        c3_1.intoArray(t, 6 * L + L);
+        merge(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
+    }
+
     /** The 12 x 2-vector tile, A read in place from row-major storage (row stride lda). */
     private static void rows12x2(int kc, float[] ap, int aOff, int lda, float[] bp, int bOff, int bStep,
             float[] c, int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first, float[] t) {
@@ -702,6 +767,62 @@ final class VectorGemmKernel implements GemmKernel {
         c4_1.intoArray(t, 8 * L + L);
         c5_0.intoArray(t, 10 * L);
         c5_1.intoArray(t, 10 * L + L);
+        merge(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
+    }
+
+    /** The 4 x 2-vector tile, A read in place from row-major storage (row stride lda). */
+    private static void rows4x2(int kc, float[] ap, int aOff, int lda, float[] bp, int bOff, int bStep,
+            float[] c, int cOff, int ldc, int rows, int cols, float alpha, float beta, boolean first, float[] t) {
+        FloatVector c0_0 = FloatVector.zero(S);
+        FloatVector c0_1 = FloatVector.zero(S);
+        FloatVector c1_0 = FloatVector.zero(S);
+        FloatVector c1_1 = FloatVector.zero(S);
+        FloatVector c2_0 = FloatVector.zero(S);
+        FloatVector c2_1 = FloatVector.zero(S);
+        FloatVector c3_0 = FloatVector.zero(S);
+        FloatVector c3_1 = FloatVector.zero(S);
+        int ai = aOff;
+        int o1 = 1 * lda;
+        int o2 = 2 * lda;
+        int o3 = 3 * lda;
+        int bi = bOff;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c0_0 = a0.fma(b0, c0_0);
+            c0_1 = a0.fma(b1, c0_1);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + o1]);
+            c1_0 = a1.fma(b0, c1_0);
+            c1_1 = a1.fma(b1, c1_1);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + o2]);
+            c2_0 = a2.fma(b0, c2_0);
+            c2_1 = a2.fma(b1, c2_1);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + o3]);
+            c3_0 = a3.fma(b0, c3_0);
+            c3_1 = a3.fma(b1, c3_1);
+            ai++;
+            bi += bStep;
+        }
+        if (first && beta == 0f && alpha == 1f && rows == 4 && cols == 2 * L) {
+            c0_0.intoArray(c, cOff);
+            c0_1.intoArray(c, cOff + L);
+            c1_0.intoArray(c, cOff + ldc);
+            c1_1.intoArray(c, cOff + ldc + L);
+            c2_0.intoArray(c, cOff + 2 * ldc);
+            c2_1.intoArray(c, cOff + 2 * ldc + L);
+            c3_0.intoArray(c, cOff + 3 * ldc);
+            c3_1.intoArray(c, cOff + 3 * ldc + L);
+            return;
+        }
+        c0_0.intoArray(t, 0 * L);
+        c0_1.intoArray(t, 0 * L + L);
+        c1_0.intoArray(t, 2 * L);
+        c1_1.intoArray(t, 2 * L + L);
+        c2_0.intoArray(t, 4 * L);
+        c2_1.intoArray(t, 4 * L + L);
+        c3_0.intoArray(t, 6 * L);
+        c3_1.intoArray(t, 6 * L + L);
         merge(t, 2 * L, c, cOff, ldc, rows, cols, alpha, beta, first);
     }
 

@@ -102,12 +102,46 @@ class CpuBackendProviderTest {
         assertTrue(out.contains("result=[4.0, 5.0, 10.0, 11.0]"), out);
     }
 
-    /** The 6-row tiles used with 256-bit vectors (AVX2), forced on this machine by a property. */
+    /** The 6-row tiles used with 256-bit vectors (AVX2) on JDK 17, forced on any machine and JDK by properties. */
     @Test
     void narrowVectorTilesMatchThePlainKernel() throws Exception {
-        String out = runChild(List.of("--add-modules", "jdk.incubator.vector", "-Dkiln.cpu.simd.bits=256"),
-                NarrowVectorMain.class);
+        String out = runChild(List.of("--add-modules", "jdk.incubator.vector", "-Dkiln.cpu.simd.bits=256",
+                "-D" + Simd.ROWS_PROPERTY + "=6"), NarrowVectorMain.class);
         assertTrue(out.contains("kernel=vector 6x16 (256-bit)"), out);
         assertTrue(out.contains("all equal"), out);
+    }
+
+    /** The 4-row AVX2 tiles that later JDKs use (their C2 spills the 6-row tile), forced by properties. */
+    @Test
+    void fourRowVectorTilesMatchThePlainKernel() throws Exception {
+        String out = runChild(List.of("--add-modules", "jdk.incubator.vector", "-Dkiln.cpu.simd.bits=256",
+                "-D" + Simd.ROWS_PROPERTY + "=4"), NarrowVectorMain.class);
+        assertTrue(out.contains("kernel=vector 4x16 (256-bit)"), out);
+        assertTrue(out.contains("all equal"), out);
+    }
+
+    /** A tile height other than 6 or 4 is reported and this JVM's default is used. */
+    @Test
+    void anUnknownTileHeightIsReportedAndIgnored() throws Exception {
+        String out = runChild(List.of("--add-modules", "jdk.incubator.vector", "-Dkiln.cpu.simd.bits=256",
+                "-D" + Simd.ROWS_PROPERTY + "=5", "-Dkiln.test.shapes=small"), NarrowVectorMain.class);
+        int rows = Simd.avx2TileRows(null, Runtime.version().feature());
+        assertTrue(out.contains("-D" + Simd.ROWS_PROPERTY + "=5 ignored (the AVX2 tile has 6 or 4 rows); using " + rows),
+                out);
+        assertTrue(out.contains("kernel=vector " + rows + "x16 (256-bit)"), out);
+        assertTrue(out.contains("all equal"), out);
+    }
+
+    /** The AVX2 tile height: 6 rows on JDK 17, 4 on later JDKs, and the property overrides either. */
+    @Test
+    void avx2TileHeightFollowsTheJdkUnlessSet() {
+        assertEquals(6, Simd.avx2TileRows(null, 17));
+        assertEquals(4, Simd.avx2TileRows(null, 21));
+        assertEquals(4, Simd.avx2TileRows(null, 25));
+        assertEquals(4, Simd.avx2TileRows("4", 17));
+        assertEquals(6, Simd.avx2TileRows(" 6 ", 25));
+        assertEquals(6, Simd.avx2TileRows("12", 17));
+        assertEquals(4, Simd.avx2TileRows("", 25));
+        assertEquals(4, Simd.avx2TileRows("six", 25));
     }
 }

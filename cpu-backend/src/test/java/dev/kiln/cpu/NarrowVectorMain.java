@@ -3,10 +3,12 @@ package dev.kiln.cpu;
 import java.util.Arrays;
 
 /**
- * Run in a child JVM with {@code -Dkiln.cpu.simd.bits=256} by {@link CpuBackendProviderTest}: the
- * narrow (6-row) SIMD tiles must match the plain kernel bit for bit, on operands read in place and
- * on packed ones (400 x 390 x 500, and 256 x 300 x 64, small but packed for its reuse: the
- * packed-A body, A padded to 8 floats a step).
+ * Run in a child JVM with {@code -Dkiln.cpu.simd.bits=256} (and {@code -Dkiln.cpu.simd.rows=6} or
+ * {@code 4}) by {@link CpuBackendProviderTest}: the AVX2 (6- or 4-row) SIMD tiles must match the
+ * plain kernel bit for bit, on operands read in place (row-major A, and column-major A of the
+ * transposed products) and on packed ones (400 x 390 x 500, and 256 x 300 x 64, small but packed
+ * for its reuse: the packed-A body, A padded to 8 floats a step for 6 rows). With
+ * {@code -Dkiln.test.shapes=small} only the first few shapes run.
  */
 final class NarrowVectorMain {
     private NarrowVectorMain() {
@@ -17,6 +19,9 @@ final class NarrowVectorMain {
             System.out.println("kernel=" + simd.gemmKernel());
             int[][] shapes = {{64, 128, 784}, {33, 17, 65}, {100, 70, 1000}, {7, 9, 11}, {300, 200, 100}, {64, 8, 100},
                 {50, 5, 700}, {8, 64, 40}, {400, 390, 500}, {256, 300, 64}};
+            if ("small".equals(System.getProperty("kiln.test.shapes"))) {
+                shapes = Arrays.copyOf(shapes, 4);
+            }
             int bad = 0;
             for (int[] s : shapes) {
                 for (int t = 0; t < 4; t++) {
