@@ -62,7 +62,7 @@ final class BenchCommand implements Command {
         }
         Path results = out.resolve("results.json");
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "-jar", jar.toString()));
+        List<String> cmd = jmhCommand(java, Runtime.version().feature(), jar);
         if (!a.has("--full")) {
             // The JIT needs about a second to compile the SIMD kernels: shorter warm-ups measure the compiler.
             cmd.addAll(List.of("-f", "1", "-wi", "2", "-w", "1s", "-i", "3", "-r", "500ms",
@@ -87,6 +87,21 @@ final class BenchCommand implements Command {
         }
         console.out().println("report: " + out.resolve("report.md") + " and " + out.resolve("report.html"));
         return 0;
+    }
+
+    /**
+     * The start of the JMH command line: {@code java -jar JAR}, run by the same JVM as this one. On
+     * JDK 22 and later with {@code --enable-native-access=ALL-UNNAMED}, which JMH's forks inherit:
+     * JOCL, JCuda and OpenBLAS load native libraries, and without it every fork warns that
+     * restricted methods "will be blocked in a future release".
+     */
+    static List<String> jmhCommand(String java, int feature, Path jar) {
+        List<String> cmd = new ArrayList<>(List.of(java));
+        if (feature >= 22) {
+            cmd.add("--enable-native-access=ALL-UNNAMED");
+        }
+        cmd.addAll(List.of("-jar", jar.toString()));
+        return cmd;
     }
 
     /** benchmarks/target/benchmarks.jar beside this build's cli/target/kiln.jar, or $KILN_BENCHMARKS_JAR. */
