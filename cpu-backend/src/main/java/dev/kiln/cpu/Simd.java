@@ -80,10 +80,10 @@ final class Simd {
      * The AVX2 tile's height given {@code -Dkiln.cpu.simd.rows} ({@code value}, null when unset) and the
      * JVM's feature version: 6 rows (12 accumulators, 2 B vectors and the broadcasts fill the 16
      * registers) on JDK 17, whose C2 keeps that tile in registers; 4 rows (8 accumulators) on later
-     * JDKs. JDK 25's C2 issues all six broadcasts of a step ahead of their multiply-adds and spills an
-     * accumulator to the stack every step, which halves the 6-row tile's speed (measured on Zen 3:
-     * 6 x 16 at 0.42-0.47x OpenBLAS at 512-1024, 4 x 16 at 0.58-0.67x; on JDK 17 the 6-row tile is the
-     * faster one). Versions 18 to 24 were not measured and take the 4-row tile, whose worst case is
+     * JDKs. JDK 25's C2 loads a step's broadcasts ahead of their multiply-adds (three live at once
+     * where JDK 17 has one or two), runs out of registers and spills an accumulator to the stack every
+     * step, which halves the 6-row tile's speed (measured on Zen 3, square GEMM 256-2048: 6 x 16 at
+     * 0.41-0.55x OpenBLAS, 4 x 16 at 0.58-0.81x; on JDK 17 the 6-row tile is the faster one). Versions 18 to 24 were not measured and take the 4-row tile, whose worst case is
      * the smaller loss. {@code 6} or {@code 4} overrides; another value is ignored.
      */
     static int avx2TileRows(String value, int feature) {
