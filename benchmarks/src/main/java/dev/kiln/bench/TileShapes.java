@@ -24,7 +24,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <pre>
  * java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar dev.kiln.bench.TileShapes [rounds] [--512]
  * </pre>
- * Run it on an idle machine; on a shared one compare shapes only within one run (the order rotates
+ * Each shape's loop is written out with named accumulators, as in {@code VectorGemmKernel}: C2
+ * keeps only named locals in registers, so a loop over an accumulator array would measure spills.
+ *
+ * <p>Run it on an idle machine; on a shared one compare shapes only within one run (the order rotates
  * each round; the median of the last two thirds of the rounds is printed, and the best round).
  */
 public final class TileShapes {

@@ -7,6 +7,8 @@ import dev.kiln.core.spi.BackendProvider;
 import dev.kiln.core.spi.DeviceType;
 import dev.kiln.core.spi.ProbeResult;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -102,21 +104,16 @@ class CpuBackendProviderTest {
         assertTrue(out.contains("result=[4.0, 5.0, 10.0, 11.0]"), out);
     }
 
-    /** The 6-row tiles used with 256-bit vectors (AVX2) on JDK 17, forced on any machine and JDK by properties. */
-    @Test
-    void narrowVectorTilesMatchThePlainKernel() throws Exception {
+    /**
+     * The AVX2 (256-bit) tiles of both heights, forced on any machine and JDK by properties: 6 rows
+     * (JDK 17) and 4 (later JDKs, whose C2 spills the 6-row tile).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {6, 4})
+    void avx2VectorTilesMatchThePlainKernel(int rows) throws Exception {
         String out = runChild(List.of("--add-modules", "jdk.incubator.vector", "-Dkiln.cpu.simd.bits=256",
-                "-D" + Simd.ROWS_PROPERTY + "=6"), NarrowVectorMain.class);
-        assertTrue(out.contains("kernel=vector 6x16 (256-bit)"), out);
-        assertTrue(out.contains("all equal"), out);
-    }
-
-    /** The 4-row AVX2 tiles that later JDKs use (their C2 spills the 6-row tile), forced by properties. */
-    @Test
-    void fourRowVectorTilesMatchThePlainKernel() throws Exception {
-        String out = runChild(List.of("--add-modules", "jdk.incubator.vector", "-Dkiln.cpu.simd.bits=256",
-                "-D" + Simd.ROWS_PROPERTY + "=4"), NarrowVectorMain.class);
-        assertTrue(out.contains("kernel=vector 4x16 (256-bit)"), out);
+                "-D" + Simd.ROWS_PROPERTY + "=" + rows), NarrowVectorMain.class);
+        assertTrue(out.contains("kernel=vector " + rows + "x16 (256-bit)"), out);
         assertTrue(out.contains("all equal"), out);
     }
 
