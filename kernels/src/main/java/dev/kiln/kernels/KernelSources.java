@@ -39,7 +39,8 @@ public final class KernelSources {
             "tanh_fwd", "tanh_bwd", "gelu_erf_fwd", "gelu_erf_bwd", "gelu_tanh_fwd", "gelu_tanh_bwd",
             "softplus_fwd", "softplus_bwd",
             "softmax_fwd", "softmax_bwd", "softmax_xent",
-            "reduce_partials", "argmax_rows", "count_correct",
+            "softmax_fwd_narrow", "softmax_bwd_narrow", "softmax_xent_narrow",
+            "reduce_partials", "argmax_rows", "count_correct", "argmax_rows_narrow", "count_correct_narrow",
             "loss_partials",
             "sgd_step", "adam_step", "rmsprop_step", "adagrad_step",
             "gemm_tiled", "gemm_big", "gemm_tiled_split", "gemm_split_reduce", "u8_to_f32");

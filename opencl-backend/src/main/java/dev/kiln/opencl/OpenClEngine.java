@@ -52,6 +52,21 @@ public final class OpenClEngine implements ComputeEngine {
     private static final System.Logger LOG = System.getLogger(OpenClEngine.class.getName());
     /** Work-group size of the 1-D and row kernels; a fixed power of two so reductions are reproducible. */
     private static final int PREFERRED_WG = 128;
+    /**
+     * Rows up to this wide run the row-wise kernels (softmax, log-softmax, softmax-cross-entropy,
+     * argmax, countCorrect) one work-item per row instead of a work-group per row: at most one
+     * GPU warp's width, where a work-group of 128 per row would idle three quarters or more of
+     * its work-items through barrier-separated reductions.
+     */
+    static final int NARROW_COLS = 32;
+    /**
+     * The same limit on a CPU device, where a work-group's barriers are loops over its work-items:
+     * on POCL (2 cores) one work-item per row was faster up to 256 columns at every row count
+     * measured (64-row softmax-cross-entropy of 10 classes 287 to 138 us, 100,000 rows 201 to 8.2
+     * ms; 250 rows of 256 1.24 to 0.61 ms), and slower at 1,000 columns with few rows (64 rows: 0.99
+     * ms against 0.77), which therefore keep a work-group per row.
+     */
+    static final int NARROW_COLS_CPU = 256;
     /** Upper bound on first-stage reduction groups: the grid depends on n only, never on the device. */
     private static final int MAX_PARTIALS = 256;
     private static final Map<Integer, SharedContext> CONTEXTS = new HashMap<>();
@@ -104,6 +119,8 @@ public final class OpenClEngine implements ComputeEngine {
     private final BufferPool pool;
     private final Set<ClBuffer> live = Collections.newSetFromMap(new IdentityHashMap<>());
     private final int wg;
+    /** {@link #NARROW_COLS}, or {@link #NARROW_COLS_CPU} on a CPU device. */
+    private final int narrowCols;
     private final int gemmTs;
     private final int gemmWpt;
     private final ClBuffer errorFlag;
@@ -125,6 +142,7 @@ public final class OpenClEngine implements ComputeEngine {
             w >>= 1;
         }
         this.wg = w;
+        this.narrowCols = info.type() == DeviceType.CPU ? NARROW_COLS_CPU : NARROW_COLS;
         // 64x64 tiles computed by 8x8 work-items with an 8x8 register block each (measured on POCL:
         // about twice the throughput of 16x16 work-items with 4x4 blocks); tiny devices get 16x16 tiles.
         this.gemmTs = maxWg >= 64 ? 64 : 16;
@@ -482,7 +500,7 @@ public final class OpenClEngine implements ComputeEngine {
     public void activation(Activation act, float param, DeviceBuffer x, DeviceBuffer y, int rows, int cols) {
         String op = "activation(" + act.id() + ")";
         if (act.rowWise()) {
-            runRows(op, "softmax_fwd", rows, x, y, rows, cols, act == Activation.LOG_SOFTMAX ? 1 : 0);
+            runRowWise(op, "softmax_fwd", rows, cols, x, y, rows, cols, act == Activation.LOG_SOFTMAX ? 1 : 0);
         } else {
             run1(op, act.id() + "_fwd", rows * cols, x, y, param, rows * cols);
         }
@@ -493,7 +511,7 @@ public final class OpenClEngine implements ComputeEngine {
                                    DeviceBuffer dx, int rows, int cols) {
         String op = "activationBackward(" + act.id() + ")";
         if (act.rowWise()) {
-            runRows(op, "softmax_bwd", rows, y, dy, dx, rows, cols, act == Activation.LOG_SOFTMAX ? 1 : 0);
+            runRowWise(op, "softmax_bwd", rows, cols, y, dy, dx, rows, cols, act == Activation.LOG_SOFTMAX ? 1 : 0);
         } else {
             run1(op, act.id() + "_bwd", rows * cols, x, y, dy, dx, param, rows * cols);
         }
@@ -508,7 +526,7 @@ public final class OpenClEngine implements ComputeEngine {
         float scale = reduction == Reduction.SUM ? 1f : (float) (1.0 / rows);
         ClBuffer rowLoss = allocate(DType.F32, rows);
         try {
-            runRows(op, "softmax_xent", rows, logits, labels, rowLoss, grad, grad == null ? 0 : 1, rows, cols,
+            runRowWise(op, "softmax_xent", rows, cols, logits, labels, rowLoss, grad, grad == null ? 0 : 1, rows, cols,
                     labelSmoothing, scale, errorFlag);
             flagPending = true;
             finish(op, rowLoss, rows, loss, scale, 0);
@@ -593,12 +611,12 @@ public final class OpenClEngine implements ComputeEngine {
 
     @Override
     public void argmax(DeviceBuffer x, DeviceBuffer out, int rows, int cols) {
-        runRows("argmax", "argmax_rows", rows, x, out, rows, cols);
+        runRowWise("argmax", "argmax_rows", rows, cols, x, out, rows, cols);
     }
 
     @Override
     public void countCorrect(DeviceBuffer logits, DeviceBuffer labels, DeviceBuffer counter, int rows, int cols) {
-        runRows("countCorrect", "count_correct", rows, logits, labels, counter, rows, cols, errorFlag);
+        runRowWise("countCorrect", "count_correct", rows, cols, logits, labels, counter, rows, cols, errorFlag);
         flagPending = true;
     }
 
@@ -678,6 +696,27 @@ public final class OpenClEngine implements ComputeEngine {
     }
 
     /** One work-group per row (or column). */
+    /**
+     * A row-wise kernel over {@code rows} rows of {@code cols} columns: rows of at most
+     * {@link #narrowCols} columns take its {@code _narrow} variant, one work-item per row, and
+     * wider ones a work-group per row (its work-items split the columns and fold them in the
+     * work-group). Both give deterministic results; their sums run in different orders.
+     */
+    /** The widest rows that run one work-item per row on this device (for tests). */
+    int narrowCols() {
+        return narrowCols;
+    }
+
+    private void runRowWise(String op, String kernel, int rows, int cols, Object... args) {
+        if (cols <= narrowCols) {
+            if (rows > 0) {
+                run(op, kernel + "_narrow", new long[] {((long) rows + wg - 1) / wg * wg}, new long[] {wg}, args);
+            }
+        } else {
+            runRows(op, kernel, rows, args);
+        }
+    }
+
     private void runRows(String op, String kernel, int groups, Object... args) {
         if (groups <= 0) {
             return;

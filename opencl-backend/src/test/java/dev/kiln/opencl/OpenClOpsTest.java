@@ -16,6 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -438,11 +439,13 @@ class OpenClOpsTest {
         }
     }
 
-    @Test
-    void labelOutOfRangeRaisesAtTheNextDownloadNamingTheRow() {
-        int rows = 8, cols = 10;
+    /** 10 columns: a work-item per row; 300: a work-group per row (OpenClEngine.runRowWise). */
+    @ParameterizedTest
+    @ValueSource(ints = {10, 300})
+    void labelOutOfRangeRaisesAtTheNextDownloadNamingTheRow(int cols) {
+        int rows = 8;
         DeviceBuffer dx = up(rand(rows * cols, -1, 1));
-        DeviceBuffer bad = upInts(new int[] {1, 2, 3, 10, 4, 5, -1, 0});
+        DeviceBuffer bad = upInts(new int[] {1, 2, 3, cols, 4, 5, -1, 0});
         DeviceBuffer loss = alloc(DType.F32, 1);
         DeviceBuffer grad = alloc(DType.F32, rows * cols);
         // Straight to the engine: the front door would have refused these labels on the host.
@@ -450,10 +453,10 @@ class OpenClOpsTest {
         dev.kiln.core.KilnException e = org.junit.jupiter.api.Assertions.assertThrows(
                 dev.kiln.core.KilnException.class, () -> down(loss, 1));
         assertTrue(e.getMessage().contains("row 3"), e.getMessage());
-        assertTrue(e.getMessage().contains("[0, 10)"), e.getMessage());
+        assertTrue(e.getMessage().contains("[0, " + cols + ")"), e.getMessage());
         assertEquals("softmaxCrossEntropy", e.op());
         // The flag is cleared: good labels work again.
-        DeviceBuffer good = upInts(new int[] {1, 2, 3, 9, 4, 5, 0, 0});
+        DeviceBuffer good = upInts(new int[] {1, 2, 3, cols - 1, 4, 5, 0, 0});
         eng.softmaxCrossEntropy(dx, good, loss, grad, rows, cols, Reduction.MEAN, 0f);
         assertTrue(Float.isFinite(down(loss, 1)[0]));
         // countCorrect uses the same flag.
@@ -688,21 +691,32 @@ class OpenClOpsTest {
     // ------------------------------------------------------------------ argmax and accuracy
 
     @Test
-    void argmaxFirstMaximumNaNWinsAndCountCorrect() {
-        int rows = 5, cols = 300;
+    void theRowWiseTestsRunBothLaunchShapes() {
+        // SHAPES' 1000-wide rows and the 300-wide ones below take a work-group per row; their 1 to
+        // 129-wide ones (1 to 20 on a GPU) a work-item per row.
+        int narrow = eng.narrowCols();
+        assertTrue(narrow >= 20 && narrow < 300, "narrow rows up to " + narrow + " columns");
+    }
+
+    /** 300 columns: a work-group per row; 20: a work-item per row (OpenClEngine.runRowWise). */
+    @ParameterizedTest
+    @ValueSource(ints = {300, 20})
+    void argmaxFirstMaximumNaNWinsAndCountCorrect(int cols) {
+        int rows = 5;
+        int last = cols - 1;
         float[] x = rand(rows * cols, -1, 1);
         x[0 * cols + 7] = 5f;
-        x[0 * cols + 200] = 5f;              // tie: the first one wins
-        x[1 * cols + 299] = 9f;              // beyond the first work-group stride
+        x[0 * cols + 2 * cols / 3] = 5f;     // tie: the first one wins
+        x[1 * cols + last] = 9f;             // beyond the first work-group stride
         x[2 * cols + 3] = Float.NaN;         // NaN counts as the maximum
-        x[2 * cols + 100] = Float.NaN;
-        x[3 * cols + 150] = Float.POSITIVE_INFINITY;
+        x[2 * cols + cols / 3 + 3] = Float.NaN;
+        x[3 * cols + cols / 2] = Float.POSITIVE_INFINITY;
         Arrays.fill(x, 4 * cols, 5 * cols, Float.NEGATIVE_INFINITY);
         DeviceBuffer dx = up(x);
         DeviceBuffer out = alloc(DType.I32, rows);
         eng.argmax(dx, out, rows, cols);
-        assertArrayEquals(new int[] {7, 299, 3, 150, 0}, OpenClTestSupport.downInts(eng, out, rows));
-        DeviceBuffer labels = upInts(new int[] {7, 299, 4, 150, 1});
+        assertArrayEquals(new int[] {7, last, 3, cols / 2, 0}, OpenClTestSupport.downInts(eng, out, rows));
+        DeviceBuffer labels = upInts(new int[] {7, last, 4, cols / 2, 1});
         DeviceBuffer counter = alloc(DType.I32, 1);
         eng.fillInt(counter, 10, 1);
         eng.countCorrect(dx, labels, counter, rows, cols);
