@@ -34,7 +34,7 @@ public final class KernelSources {
     /** Every kernel entry point the program defines, so hosts and tests can check they all built. */
     public static final List<String> KERNEL_NAMES = List.of(
             "reduce_finish",
-            "fill_f32", "fill_i32", "copy_32", "scale_f32", "axpy_f32", "bias_add", "bias_grad",
+            "fill_f32", "fill_i32", "copy_32", "scale_f32", "axpy_f32", "bias_add", "bias_grad", "bias_grad_cols",
             "relu_fwd", "relu_bwd", "leaky_relu_fwd", "leaky_relu_bwd", "sigmoid_fwd", "sigmoid_bwd",
             "tanh_fwd", "tanh_bwd", "gelu_erf_fwd", "gelu_erf_bwd", "gelu_tanh_fwd", "gelu_tanh_bwd",
             "softplus_fwd", "softplus_bwd",

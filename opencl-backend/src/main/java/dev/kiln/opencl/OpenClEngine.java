@@ -56,7 +56,8 @@ public final class OpenClEngine implements ComputeEngine {
      * Rows up to this wide run the row-wise kernels (softmax, log-softmax, softmax-cross-entropy,
      * argmax, countCorrect) one work-item per row instead of a work-group per row: at most one
      * GPU warp's width, where a work-group of 128 per row would idle three quarters or more of
-     * its work-items through barrier-separated reductions.
+     * its work-items through barrier-separated reductions. The bias gradient's column sums take a
+     * work-item per column under the same limit on the number of rows.
      */
     static final int NARROW_COLS = 32;
     /**
@@ -491,7 +492,13 @@ public final class OpenClEngine implements ComputeEngine {
 
     @Override
     public void biasGrad(DeviceBuffer dy, DeviceBuffer db, int rows, int cols, float beta) {
-        runRows("biasGrad", "bias_grad", cols, dy, db, rows, cols, beta);
+        // Columns of at most narrowCols rows: a work-item per column (64 x 128 on POCL: 226 -> 61 us).
+        if (rows <= narrowCols) {
+            run("biasGrad", "bias_grad_cols", new long[] {((long) cols + wg - 1) / wg * wg}, new long[] {wg}, dy, db,
+                    rows, cols, beta);
+        } else {
+            runRows("biasGrad", "bias_grad", cols, dy, db, rows, cols, beta);
+        }
     }
 
     // ================================================================ activations

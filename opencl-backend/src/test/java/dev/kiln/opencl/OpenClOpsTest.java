@@ -195,7 +195,11 @@ class OpenClOpsTest {
 
     @Test
     void biasAddAndGrad() {
-        for (int[] s : SHAPES) {
+        // 300 rows: more than a work-item per column sums (OpenClEngine.narrowCols), so both
+        // launch shapes of the bias gradient run here.
+        int[][] shapes = Arrays.copyOf(SHAPES, SHAPES.length + 1);
+        shapes[SHAPES.length] = new int[] {300, 7};
+        for (int[] s : shapes) {
             int rows = s[0], cols = s[1];
             float[] x = rand(rows * cols, -1, 1);
             float[] bias = rand(cols, -1, 1);
@@ -693,7 +697,8 @@ class OpenClOpsTest {
     @Test
     void theRowWiseTestsRunBothLaunchShapes() {
         // SHAPES' 1000-wide rows and the 300-wide ones below take a work-group per row; their 1 to
-        // 129-wide ones (1 to 20 on a GPU) a work-item per row.
+        // 129-wide ones (1 to 20 on a GPU) a work-item per row. Likewise for the bias gradient's
+        // columns of 300 rows and of 1 to 200 (1 to 3 on a GPU).
         int narrow = eng.narrowCols();
         assertTrue(narrow >= 20 && narrow < 300, "narrow rows up to " + narrow + " columns");
     }
