@@ -494,8 +494,7 @@ public final class OpenClEngine implements ComputeEngine {
     public void biasGrad(DeviceBuffer dy, DeviceBuffer db, int rows, int cols, float beta) {
         // Columns of at most narrowCols rows: a work-item per column (64 x 128 on POCL: 226 -> 61 us).
         if (rows <= narrowCols) {
-            run("biasGrad", "bias_grad_cols", new long[] {((long) cols + wg - 1) / wg * wg}, new long[] {wg}, dy, db,
-                    rows, cols, beta);
+            run1("biasGrad", "bias_grad_cols", cols, dy, db, rows, cols, beta);
         } else {
             runRows("biasGrad", "bias_grad", cols, dy, db, rows, cols, beta);
         }
@@ -507,7 +506,8 @@ public final class OpenClEngine implements ComputeEngine {
     public void activation(Activation act, float param, DeviceBuffer x, DeviceBuffer y, int rows, int cols) {
         String op = "activation(" + act.id() + ")";
         if (act.rowWise()) {
-            runRowWise(op, "softmax_fwd", rows, cols, x, y, rows, cols, act == Activation.LOG_SOFTMAX ? 1 : 0);
+            runRowWise(op, "softmax_fwd", "softmax_fwd_narrow", rows, cols, x, y, rows, cols,
+                    act == Activation.LOG_SOFTMAX ? 1 : 0);
         } else {
             run1(op, act.id() + "_fwd", rows * cols, x, y, param, rows * cols);
         }
@@ -518,7 +518,8 @@ public final class OpenClEngine implements ComputeEngine {
                                    DeviceBuffer dx, int rows, int cols) {
         String op = "activationBackward(" + act.id() + ")";
         if (act.rowWise()) {
-            runRowWise(op, "softmax_bwd", rows, cols, y, dy, dx, rows, cols, act == Activation.LOG_SOFTMAX ? 1 : 0);
+            runRowWise(op, "softmax_bwd", "softmax_bwd_narrow", rows, cols, y, dy, dx, rows, cols,
+                    act == Activation.LOG_SOFTMAX ? 1 : 0);
         } else {
             run1(op, act.id() + "_bwd", rows * cols, x, y, dy, dx, param, rows * cols);
         }
@@ -533,8 +534,8 @@ public final class OpenClEngine implements ComputeEngine {
         float scale = reduction == Reduction.SUM ? 1f : (float) (1.0 / rows);
         ClBuffer rowLoss = allocate(DType.F32, rows);
         try {
-            runRowWise(op, "softmax_xent", rows, cols, logits, labels, rowLoss, grad, grad == null ? 0 : 1, rows, cols,
-                    labelSmoothing, scale, errorFlag);
+            runRowWise(op, "softmax_xent", "softmax_xent_narrow", rows, cols, logits, labels, rowLoss, grad,
+                    grad == null ? 0 : 1, rows, cols, labelSmoothing, scale, errorFlag);
             flagPending = true;
             finish(op, rowLoss, rows, loss, scale, 0);
         } finally {
@@ -618,12 +619,13 @@ public final class OpenClEngine implements ComputeEngine {
 
     @Override
     public void argmax(DeviceBuffer x, DeviceBuffer out, int rows, int cols) {
-        runRowWise("argmax", "argmax_rows", rows, cols, x, out, rows, cols);
+        runRowWise("argmax", "argmax_rows", "argmax_rows_narrow", rows, cols, x, out, rows, cols);
     }
 
     @Override
     public void countCorrect(DeviceBuffer logits, DeviceBuffer labels, DeviceBuffer counter, int rows, int cols) {
-        runRowWise("countCorrect", "count_correct", rows, cols, logits, labels, counter, rows, cols, errorFlag);
+        runRowWise("countCorrect", "count_correct", "count_correct_narrow", rows, cols, logits, labels, counter, rows,
+                cols, errorFlag);
         flagPending = true;
     }
 
@@ -694,7 +696,7 @@ public final class OpenClEngine implements ComputeEngine {
 
     // ================================================================ launching
 
-    /** One work-item per element, n of them. */
+    /** One work-item per element (or per row, or column), n of them. */
     private void run1(String op, String kernel, int n, Object... args) {
         if (n <= 0) {
             return;
@@ -702,28 +704,26 @@ public final class OpenClEngine implements ComputeEngine {
         run(op, kernel, new long[] {(long) ceilDiv(n, wg) * wg}, new long[] {wg}, args);
     }
 
-    /** One work-group per row (or column). */
+    /** The widest rows that run one work-item per row on this device (for tests). */
+    int narrowCols() {
+        return narrowCols;
+    }
+
     /**
      * A row-wise kernel over {@code rows} rows of {@code cols} columns: rows of at most
      * {@link #narrowCols} columns take its {@code _narrow} variant, one work-item per row, and
      * wider ones a work-group per row (its work-items split the columns and fold them in the
      * work-group). Both give deterministic results; their sums run in different orders.
      */
-    /** The widest rows that run one work-item per row on this device (for tests). */
-    int narrowCols() {
-        return narrowCols;
-    }
-
-    private void runRowWise(String op, String kernel, int rows, int cols, Object... args) {
+    private void runRowWise(String op, String kernel, String narrowKernel, int rows, int cols, Object... args) {
         if (cols <= narrowCols) {
-            if (rows > 0) {
-                run(op, kernel + "_narrow", new long[] {((long) rows + wg - 1) / wg * wg}, new long[] {wg}, args);
-            }
+            run1(op, narrowKernel, rows, args);
         } else {
             runRows(op, kernel, rows, args);
         }
     }
 
+    /** One work-group per row (or column). */
     private void runRows(String op, String kernel, int groups, Object... args) {
         if (groups <= 0) {
             return;
