@@ -56,6 +56,8 @@ public class TrainStepBenchmark {
     private Tensor y;
     private float[] images;
     private int[] labels;
+    /** The latest step's loss (owned by {@link #loss}; read only by tests). */
+    private Tensor lossValue;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -83,10 +85,15 @@ public class TrainStepBenchmark {
         y.copyFrom(labels);
         opt.zeroGrad();
         Tensor logits = model.forward(x);
-        loss.forward(logits, y);
+        lossValue = loss.forward(logits, y);
         model.backward(loss.backward(), false);
         opt.step();
         b.synchronize();
+    }
+
+    /** The latest step's loss (tests). */
+    float lastLoss() {
+        return lossValue.item();
     }
 
     @TearDown(Level.Trial)
@@ -97,6 +104,7 @@ public class TrainStepBenchmark {
         x.close();
         y.close();
         loss.close();
+        opt.close();  // its state (momentum, Adam moments): the backend reports what is left open as leaks
         model.close();
         b.close();
     }
