@@ -1,5 +1,6 @@
 package dev.kiln.cli;
 
+import dev.kiln.core.Backends;
 import java.io.File;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -35,7 +36,7 @@ final class BenchCommand implements Command {
                 the OpenBLAS anchor with 1 and 2 threads, ReLU/Adam/softmax-cross-entropy at 1M
                 elements, memory bandwidth, the MLP training step) in about two minutes, then writes
                 DIR/results.json, DIR/report.md and DIR/report.html. Backends that are unavailable
-                are skipped with their reason.
+                are skipped with their reason (printed, and in the report).
 
                   --out DIR   where to write (default benchmarks/target/report)
                   --jar FILE  the benchmarks jar (default: benchmarks/target/benchmarks.jar next to
@@ -62,21 +63,54 @@ final class BenchCommand implements Command {
         }
         Path results = out.resolve("results.json");
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = jmhCommand(java, Runtime.version().feature(), jar);
-        if (!a.has("--full")) {
-            // The JIT needs about a second to compile the SIMD kernels: shorter warm-ups measure the compiler.
-            cmd.addAll(List.of("-f", "1", "-wi", "2", "-w", "1s", "-i", "3", "-r", "500ms",
-                    "-p", "backend=cpu,openblas,opencl,cuda", "-p", "size=256,512,1024", "-p", "elements=1048576",
-                    "-p", "batch=64", "-p", "optimizer=adam,sgd",
-                    "\\.(GemmBenchmark|MemoryBandwidthBenchmark|TrainStepBenchmark)\\.|\\.OpBenchmark\\.(relu|adam|softmaxCrossEntropy)$"));
+        List<List<String>> runs;
+        if (a.has("--full")) {
+            runs = List.of(List.of());
+        } else {
+            // Only the backends that are there: a fork for an unavailable one starts a JVM just to skip.
+            List<String> devices = new ArrayList<>();
+            for (Backends.ProbeReport r : Backends.probeAll()) {
+                if (r.available()) {
+                    if (!r.name().equals("cpu")) {
+                        devices.add(r.name());
+                    }
+                } else {
+                    console.err().println("kiln bench: skipping backend " + r.name() + ": " + r.result().reason());
+                }
+            }
+            runs = shortRuns(devices);
         }
-        cmd.addAll(List.of("-foe", "false", "-rf", "json", "-rff", results.toString()));
-        console.err().println("running: " + String.join(" ", cmd));
-        Process p = new ProcessBuilder(cmd).inheritIO().start();
-        int rc = p.waitFor();
-        if (!Files.isRegularFile(results)) {
-            console.err().println("kiln bench: JMH exited with " + rc + " and wrote no results");
+        List<Path> parts = new ArrayList<>();
+        for (int i = 0; i < runs.size(); i++) {
+            Path part = runs.size() == 1 ? results : out.resolve("results-" + (i + 1) + ".json");
+            Files.deleteIfExists(part);
+            List<String> cmd = jmhCommand(java, Runtime.version().feature(), jar);
+            if (!a.has("--full")) {
+                cmd.addAll(SHORT_SETTINGS);
+            }
+            cmd.addAll(runs.get(i));
+            cmd.addAll(List.of("-foe", "false", "-rf", "json", "-rff", part.toString()));
+            console.err().println("running (" + (i + 1) + "/" + runs.size() + "): " + String.join(" ", cmd));
+            int rc = new ProcessBuilder(cmd).inheritIO().start().waitFor();
+            if (Files.isRegularFile(part)) {
+                parts.add(part);
+            } else {
+                console.err().println("kiln bench: JMH exited with " + rc + " and wrote no results for run " + (i + 1));
+            }
+        }
+        if (parts.isEmpty()) {
+            console.err().println("kiln bench: no benchmark wrote results");
             return 1;
+        }
+        if (!parts.equals(List.of(results))) {
+            List<String> texts = new ArrayList<>();
+            for (Path part : parts) {
+                texts.add(Files.readString(part));
+            }
+            Files.writeString(results, mergeJsonArrays(texts));
+            for (Path part : parts) {
+                Files.delete(part);
+            }
         }
         Process r = new ProcessBuilder(java, "-cp", jar.toString(), "dev.kiln.bench.Report", results.toString(),
                 out.toString()).inheritIO().start();
@@ -87,6 +121,52 @@ final class BenchCommand implements Command {
         }
         console.out().println("report: " + out.resolve("report.md") + " and " + out.resolve("report.html"));
         return 0;
+    }
+
+    /** The JMH settings of the short selection: the JIT needs about a second to compile the SIMD kernels. */
+    static final List<String> SHORT_SETTINGS = List.of("-f", "1", "-wi", "2", "-w", "1s", "-i", "3", "-r", "500ms");
+
+    /**
+     * The short selection as JMH runs (parameters and benchmark patterns), for the CPU backend, the
+     * OpenBLAS anchor and {@code devices} (the other available backends, like opencl and cuda). JMH
+     * runs every combination of a run's parameters, so the runs are cut to leave out the ones that
+     * could only skip: 2 threads on a device backend, OpenBLAS outside GEMM, an absent backend.
+     */
+    static List<List<String>> shortRuns(List<String> devices) {
+        List<List<String>> runs = new ArrayList<>();
+        runs.add(List.of("-p", "backend=cpu,openblas", "-p", "threads=1,2", "-p", "size=" + SIZES,
+                "\\.GemmBenchmark\\."));
+        runs.add(List.of("-p", "backend=cpu", "-p", "threads=1,2", "-p", "batch=64", "-p", "optimizer=adam,sgd",
+                "\\.TrainStepBenchmark\\."));
+        String backends = String.join(",", devices);
+        if (!devices.isEmpty()) {
+            runs.add(List.of("-p", "backend=" + backends, "-p", "threads=1", "-p", "size=" + SIZES, "-p", "batch=64",
+                    "-p", "optimizer=adam,sgd", "\\.(GemmBenchmark|TrainStepBenchmark)\\."));
+        }
+        runs.add(List.of("-p", "backend=cpu" + (devices.isEmpty() ? "" : "," + backends), "-p", "elements=1048576",
+                "\\.MemoryBandwidthBenchmark\\.|\\.OpBenchmark\\.(relu|adam|softmaxCrossEntropy)$"));
+        return runs;
+    }
+
+    private static final String SIZES = "256,512,1024";
+
+    /** JMH JSON result files (each an array of results) as one array. */
+    static String mergeJsonArrays(List<String> arrays) {
+        StringBuilder sb = new StringBuilder("[");
+        boolean any = false;
+        for (String text : arrays) {
+            String t = text.strip();
+            if (!t.startsWith("[") || !t.endsWith("]")) {
+                String head = t.length() > 40 ? t.substring(0, 40) + "..." : t;
+                throw new IllegalArgumentException("not a JSON array: " + head);
+            }
+            String body = t.substring(1, t.length() - 1).strip();
+            if (!body.isEmpty()) {
+                sb.append(any ? ",\n" : "\n").append(body);
+                any = true;
+            }
+        }
+        return sb.append(any ? "\n]\n" : "]\n").toString();
     }
 
     /**
