@@ -87,6 +87,75 @@ class SimdSoftmaxTest {
         assertTrue(Double.isNaN(VectorLosses.softmaxCrossEntropyRows(x, labels, null, cols, 0f, 1.0, 0, 1)));
     }
 
+    /**
+     * Narrow rows go a vector's worth at a time, one row per lane, and the rows left over one at a
+     * time: each row's loss and gradient must have the same bits both ways, wherever its range
+     * starts, for ordinary rows and for NaN, infinities, huge logits and signed zeros (any NaN
+     * counts as the same: its sign and payload differ between compiled and interpreted code).
+     */
+    @Test
+    void rowsInLanesHaveTheBitsOfRowsOneAtATime() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        int rows = 3 * VectorLosses.LANES + 5;
+        for (int cols : new int[] {1, 2, 3, 10, 17, VectorLosses.LANE_COLS}) {
+            float[] x = new float[rows * cols];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (rnd.nextGaussian() * 6);
+            }
+            int[] labels = new int[rows];
+            for (int r = 0; r < rows; r++) {
+                labels[r] = rnd.nextInt(cols);
+            }
+            x[0] = Float.NaN;
+            x[cols] = Float.POSITIVE_INFINITY;
+            java.util.Arrays.fill(x, 2 * cols, 3 * cols, Float.NEGATIVE_INFINITY);
+            x[3 * cols] = 3e38f;
+            java.util.Arrays.fill(x, 4 * cols, 5 * cols, -0.0f);
+            x[4 * cols] = 0.0f;
+            x[5 * cols + cols - 1] = Float.NEGATIVE_INFINITY;
+            for (float smoothing : new float[] {0f, 0.1f}) {
+                for (int r0 : new int[] {0, 1, 3}) {
+                    float[] one = new float[x.length];
+                    float[] lanes = new float[x.length];
+                    double a = VectorLosses.softmaxCrossEntropyRows(x, labels, one, cols, smoothing, 0.25, r0, rows,
+                            false);
+                    double b = VectorLosses.softmaxCrossEntropyRows(x, labels, lanes, cols, smoothing, 0.25, r0, rows,
+                            true);
+                    String what = "cols " + cols + " ls " + smoothing + " from row " + r0;
+                    assertEquals(Double.doubleToLongBits(a), Double.doubleToLongBits(b), what + ": loss");
+                    for (int i = 0; i < x.length; i++) {
+                        assertEquals(Float.floatToIntBits(one[i]), Float.floatToIntBits(lanes[i]),
+                                what + ": gradient at " + i);
+                    }
+                    double noGrad = VectorLosses.softmaxCrossEntropyRows(x, labels, null, cols, smoothing, 0.25, r0 + 1,
+                            rows, true);
+                    double noGradOne = VectorLosses.softmaxCrossEntropyRows(x, labels, null, cols, smoothing, 0.25,
+                            r0 + 1, rows, false);
+                    assertEquals(Double.doubleToLongBits(noGradOne), Double.doubleToLongBits(noGrad), what);
+                }
+            }
+        }
+    }
+
+    @Test
+    void narrowRowsTakeTheLanesAndTheGradientMayOverwriteTheLogits() {
+        int cols = 10;
+        int rows = 2 * VectorLosses.LANES;
+        float[] x = TestSupport.random(4, rows * cols, -3f, 3f);
+        int[] labels = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            labels[r] = r % cols;
+        }
+        float[] separate = new float[x.length];
+        double want = VectorLosses.softmaxCrossEntropyRows(x, labels, separate, cols, 0.1f, 1.0, 0, rows, false);
+        float[] inPlace = x.clone();
+        double got = VectorLosses.softmaxCrossEntropyRows(inPlace, labels, inPlace, cols, 0.1f, 1.0, 0, rows);
+        assertEquals(Double.doubleToLongBits(want), Double.doubleToLongBits(got));
+        for (int i = 0; i < x.length; i++) {
+            assertEquals(Float.floatToIntBits(separate[i]), Float.floatToIntBits(inPlace[i]), "at " + i);
+        }
+    }
+
     private static void assertWithin(String what, float plain, float simd) {
         double bound = 0.25 * (1e-6 + 1e-5 * Math.abs(plain));
         assertTrue(Math.abs((double) simd - plain) <= bound, () -> what + ": simd " + simd + ", double " + plain);
