@@ -36,7 +36,8 @@ final class BenchCommand implements Command {
                 the OpenBLAS anchor with 1 and 2 threads, ReLU/Adam/softmax-cross-entropy at 1M
                 elements, memory bandwidth, the MLP training step) in about two minutes, then writes
                 DIR/results.json, DIR/report.md and DIR/report.html. Backends that are unavailable
-                are skipped with their reason (printed, and in the report).
+                are skipped with their reason (printed, and in the report); JMH runs in up to four
+                parts so that no fork starts only to skip a combination.
 
                   --out DIR   where to write (default benchmarks/target/report)
                   --jar FILE  the benchmarks jar (default: benchmarks/target/benchmarks.jar next to

@@ -67,27 +67,39 @@ final class VectorLosses {
      */
     static double softmaxCrossEntropyRows(float[] x, int[] labels, float[] grad, int cols, float smoothing,
                                           double gradScale, int r0, int r1) {
-        return softmaxCrossEntropyRows(x, labels, grad, cols, smoothing, gradScale, r0, r1, cols <= LANE_COLS);
+        return softmaxCrossEntropyRows(x, labels, grad, cols, smoothing, gradScale, r0, r1,
+                HALF != null && cols <= LANE_COLS);
     }
 
-    /** With {@code lanes} false, every row one at a time (tests compare the two ways). */
+    /**
+     * With {@code lanes} false, every row one at a time (tests compare the two ways): the loss of
+     * each block of {@link #blockRows} rows summed row by row, the blocks' sums added. With
+     * {@code lanes}, the rows row by row ({@code cols} is then at most {@link #LANE_COLS}, so the
+     * rows left over after the lanes are one block): the same sum wherever [r0, r1) fits in one
+     * block, as the engine's chunks of rows do.
+     */
     static double softmaxCrossEntropyRows(float[] x, int[] labels, float[] grad, int cols, float smoothing,
                                           double gradScale, int r0, int r1, boolean lanes) {
         double ls = smoothing;
         double onHot = 1.0 - ls;
         double uniform = ls / cols;
-        double total = 0;
-        if (lanes) {
-            int whole = r0 + (r1 - r0) / LANES * LANES;
-            total = crossEntropyLanes(x, labels, grad, cols, onHot, uniform, gradScale, r0, whole);
-            r0 = whole;
-        }
         float[][] sc = SCRATCH.get();
+        if (lanes && HALF != null) {
+            int whole = r0 + (r1 - r0) / LANES * LANES;
+            double total = crossEntropyLanes(x, labels, grad, cols, onHot, uniform, gradScale, r0, whole);
+            if (whole < r1) {
+                shiftedExp(x, cols, whole, r1, sc);
+                total = crossEntropyBlock(x, labels, grad, cols, onHot, uniform, gradScale, whole, r1, sc[0], sc[1],
+                        total);
+            }
+            return total;
+        }
+        double total = 0;
         int step = blockRows(cols);
         for (int b0 = r0; b0 < r1; b0 += step) {
             int b1 = Math.min(r1, b0 + step);
             shiftedExp(x, cols, b0, b1, sc);
-            total = crossEntropyBlock(x, labels, grad, cols, onHot, uniform, gradScale, b0, b1, sc[0], sc[1], total);
+            total += crossEntropyBlock(x, labels, grad, cols, onHot, uniform, gradScale, b0, b1, sc[0], sc[1], 0.0);
         }
         return total;
     }
@@ -98,9 +110,17 @@ final class VectorLosses {
     /** Rows per group in {@link #crossEntropyLanes}: one per float lane. */
     static final int LANES = S.length();
     private static final VectorSpecies<Double> D = VectorSpecies.of(double.class, S.vectorShape());
-    /** Floats of half a vector: one double vector's worth, converted back. */
-    private static final VectorSpecies<Float> HALF = VectorSpecies.of(float.class,
-            VectorShape.forBitSize(S.vectorBitSize() / 2));
+    /** Floats of half a vector: one double vector's worth, converted back; null where no such shape exists. */
+    private static final VectorSpecies<Float> HALF = halfSpecies();
+
+    /** Null for a preferred shape of 64 bits or of a size without a half (some SVE lengths): no lanes then. */
+    private static VectorSpecies<Float> halfSpecies() {
+        try {
+            return VectorSpecies.of(float.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
 
     /** Per-thread scratch of {@link #crossEntropyLanes}: a group's rows transposed (column-major). */
     private static final class Lanes {

@@ -443,6 +443,46 @@ class OpenClOpsTest {
         }
     }
 
+    /**
+     * A confident row's loss (4e-5: the label's logit 10 above the other) keeps its precision, in
+     * both launch shapes (2 columns: a work-item per row; 300: a work-group per row), also when the
+     * gradient overwrites the logits: (m - x[label]) + log1p(rest), where m + log(sum) - x[label]
+     * lost half an ulp of m (1.5e-7 here, against a loss of 4.2e-5).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {2, 300})
+    void aConfidentRowKeepsItsSmallLoss(int cols) {
+        float[] x = new float[cols];
+        Arrays.fill(x, -6.3924294f);
+        x[0] = 3.6940508f;
+        double sum = 0;
+        for (float v : x) {
+            sum += Math.exp((double) v - x[0]);
+        }
+        double want = Math.log(sum);
+        double wantSmooth = 0.9 * want + 0.1 * (x[0] + Math.log(sum) - mean(x));
+        DeviceBuffer dx = up(x);
+        DeviceBuffer labels = upInts(new int[] {0});
+        DeviceBuffer loss = alloc(DType.F32, 1);
+        eng.softmaxCrossEntropy(dx, labels, loss, null, 1, cols, Reduction.MEAN, 0f);
+        close(want, down(loss, 1)[0], 1e-9, 1e-5, "confident row, " + cols + " columns");
+        eng.softmaxCrossEntropy(dx, labels, loss, null, 1, cols, Reduction.MEAN, 0.1f);
+        close(wantSmooth, down(loss, 1)[0], 1e-6, 1e-5, "confident row, smoothing 0.1");
+        eng.softmaxCrossEntropy(dx, labels, loss, dx, 1, cols, Reduction.MEAN, 0f);  // gradient over the logits
+        close(want, down(loss, 1)[0], 1e-9, 1e-5, "confident row, gradient in place");
+        float[] g = down(dx, cols);
+        close(Math.exp((double) x[0] - x[0]) / sum - 1, g[0], 1e-7, 1e-5, "gradient at the label");
+        close(Math.exp((double) x[1] - x[0]) / sum, g[1], 1e-9, 1e-5, "gradient elsewhere");
+    }
+
+    private static double mean(float[] x) {
+        double s = 0;
+        for (float v : x) {
+            s += v;
+        }
+        return s / x.length;
+    }
+
     /** 10 columns: a work-item per row; 300: a work-group per row (OpenClEngine.runRowWise). */
     @ParameterizedTest
     @ValueSource(ints = {10, 300})
@@ -697,8 +737,8 @@ class OpenClOpsTest {
     @Test
     void theRowWiseTestsRunBothLaunchShapes() {
         // SHAPES' 1000-wide rows and the 300-wide ones below take a work-group per row; their 1 to
-        // 129-wide ones (1 to 20 on a GPU) a work-item per row. Likewise for the bias gradient's
-        // columns of 300 rows and of 1 to 200 (1 to 3 on a GPU).
+        // 129-wide ones (on a GPU those up to 32 wide) a work-item per row. Likewise for the bias
+        // gradient's columns of 300 rows and of 1 to 200 (on a GPU up to 32).
         int narrow = eng.narrowCols();
         assertTrue(narrow >= 20 && narrow < 300, "narrow rows up to " + narrow + " columns");
     }
