@@ -475,6 +475,29 @@ class OpenClOpsTest {
         close(Math.exp((double) x[1] - x[0]) / sum, g[1], 1e-9, 1e-5, "gradient elsewhere");
     }
 
+    /** The same row's log-softmax: its top log-probability is -4.2e-5, to float accuracy in both launch shapes. */
+    @ParameterizedTest
+    @ValueSource(ints = {2, 300})
+    void aConfidentRowKeepsItsTopLogProbability(int cols) {
+        float[] x = new float[cols];
+        Arrays.fill(x, -6.3924294f);
+        x[0] = 3.6940508f;
+        double sum = 0;
+        for (float v : x) {
+            sum += Math.exp((double) v - x[0]);
+        }
+        DeviceBuffer dx = up(x);
+        DeviceBuffer y = alloc(DType.F32, cols);
+        eng.activation(Activation.LOG_SOFTMAX, 0f, dx, y, 1, cols);
+        float[] got = down(y, cols);
+        close(-Math.log(sum), got[0], 1e-9, 1e-5, "top log-probability, " + cols + " columns");
+        close((double) x[1] - x[0] - Math.log(sum), got[1], 1e-9, 1e-5, "another log-probability");
+        eng.activation(Activation.SOFTMAX, 0f, dx, y, 1, cols);
+        got = down(y, cols);
+        close(1 / sum, got[0], 1e-9, 1e-6, "top probability");
+        close(Math.exp((double) x[1] - x[0]) / sum, got[1], 1e-12, 1e-5, "another probability");
+    }
+
     private static double mean(float[] x) {
         double s = 0;
         for (float v : x) {
