@@ -83,7 +83,7 @@ final class BenchCommand implements Command {
         }
         List<Path> parts = new ArrayList<>();
         for (int i = 0; i < runs.size(); i++) {
-            Path part = runs.size() == 1 ? results : out.resolve("results-" + (i + 1) + ".json");
+            Path part = out.resolve("results-" + (i + 1) + ".json");
             Files.deleteIfExists(part);
             List<String> cmd = jmhCommand(java, Runtime.version().feature(), jar);
             if (!a.has("--full")) {
@@ -103,15 +103,13 @@ final class BenchCommand implements Command {
             console.err().println("kiln bench: no benchmark wrote results");
             return 1;
         }
-        if (!parts.equals(List.of(results))) {
-            List<String> texts = new ArrayList<>();
-            for (Path part : parts) {
-                texts.add(Files.readString(part));
-            }
-            Files.writeString(results, mergeJsonArrays(texts));
-            for (Path part : parts) {
-                Files.delete(part);
-            }
+        List<String> texts = new ArrayList<>();
+        for (Path part : parts) {
+            texts.add(Files.readString(part));
+        }
+        Files.writeString(results, mergeJsonArrays(texts));
+        for (Path part : parts) {
+            Files.delete(part);
         }
         Process r = new ProcessBuilder(java, "-cp", jar.toString(), "dev.kiln.bench.Report", results.toString(),
                 out.toString()).inheritIO().start();

@@ -452,13 +452,8 @@ class OpenClOpsTest {
     @ParameterizedTest
     @ValueSource(ints = {2, 300})
     void aConfidentRowKeepsItsSmallLoss(int cols) {
-        float[] x = new float[cols];
-        Arrays.fill(x, -6.3924294f);
-        x[0] = 3.6940508f;
-        double sum = 0;
-        for (float v : x) {
-            sum += Math.exp((double) v - x[0]);
-        }
+        float[] x = confidentRow(cols);
+        double sum = shiftedExpSum(x);
         double want = Math.log(sum);
         double wantSmooth = 0.9 * want + 0.1 * (x[0] + Math.log(sum) - mean(x));
         DeviceBuffer dx = up(x);
@@ -479,13 +474,8 @@ class OpenClOpsTest {
     @ParameterizedTest
     @ValueSource(ints = {2, 300})
     void aConfidentRowKeepsItsTopLogProbability(int cols) {
-        float[] x = new float[cols];
-        Arrays.fill(x, -6.3924294f);
-        x[0] = 3.6940508f;
-        double sum = 0;
-        for (float v : x) {
-            sum += Math.exp((double) v - x[0]);
-        }
+        float[] x = confidentRow(cols);
+        double sum = shiftedExpSum(x);
         DeviceBuffer dx = up(x);
         DeviceBuffer y = alloc(DType.F32, cols);
         eng.activation(Activation.LOG_SOFTMAX, 0f, dx, y, 1, cols);
@@ -496,6 +486,23 @@ class OpenClOpsTest {
         got = down(y, cols);
         close(1 / sum, got[0], 1e-9, 1e-6, "top probability");
         close(Math.exp((double) x[1] - x[0]) / sum, got[1], 1e-12, 1e-5, "another probability");
+    }
+
+    /** A row whose first logit is about 10 above all the others (softmax 1 - 4.2e-5 there). */
+    private static float[] confidentRow(int cols) {
+        float[] x = new float[cols];
+        Arrays.fill(x, -6.3924294f);
+        x[0] = 3.6940508f;
+        return x;
+    }
+
+    /** sum_c exp(x_c - x_0) in double: x_0 is the row's maximum. */
+    private static double shiftedExpSum(float[] x) {
+        double sum = 0;
+        for (float v : x) {
+            sum += Math.exp((double) v - x[0]);
+        }
+        return sum;
     }
 
     private static double mean(float[] x) {
